@@ -1,0 +1,32 @@
+/* cli.h: shared pieces of the dmaemu command-line tool. */
+#ifndef DMAEMU_CLI_H
+#define DMAEMU_CLI_H
+
+#include <jansson.h>
+
+#include "dmaemu.h"
+
+enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
+
+struct cli {
+    const char *daemon;     /* --daemon or DMAEMU_DAEMON; NULL: the local socket */
+    const char *token_file; /* --token-file or DMAEMU_TOKEN_FILE */
+};
+
+/* Connects with the given role; on failure prints why and returns CLI_FAILED. */
+int cli_connect(const struct cli *cli, enum dmaemu_role role, dmaemu_t **out);
+
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* True when argv holds -h/--help; prints usage to stdout. */
+int cli_wants_help(int argc, char **argv, const char *usage);
+/* Prints a JSON value to stdout (and frees it). */
+int cli_print_json(json_t *v);
+/* Parses a number (decimal or 0x hex) into *out; -1 when it is not one. */
+int cli_parse_u64(const char *s, uint64_t *out);
+
+int cmd_devices(const struct cli *cli, int argc, char **argv);
+int cmd_regs(const struct cli *cli, int argc, char **argv);
+int cmd_mmio(const struct cli *cli, int argc, char **argv);
+
+#endif

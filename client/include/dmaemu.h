@@ -1,0 +1,214 @@
+/*
+ * dmaemu.h: libdmaemu, the client library for dmaemud.
+ *
+ * One connection (dmaemu_t) to a daemon, local (unix:PATH) or remote (tcp://HOST:PORT). The same
+ * calls work on both: locally, DMA-able memory is a sealed memfd that the daemon maps, so device
+ * DMA is a memcpy; remotely it is ordinary memory that this library serves to the daemon on
+ * request.
+ *
+ * Threading model
+ *   Each connection runs one event thread of its own. It receives every frame, wakes the caller
+ *   waiting for a reply, serves the daemon's DMA reads and writes of mapped regions, and runs the
+ *   interrupt and disconnect callbacks. Consequently:
+ *   - every function may be called from any thread, concurrently; synchronous calls block only
+ *     the calling thread;
+ *   - callbacks run on the event thread, one at a time, and must not make synchronous calls on the
+ *     same connection (those return DMAEMU_E_CONTEXT rather than deadlock); hand the work to a
+ *     thread of your own instead;
+ *   - device DMA into a region may happen at any moment while it is mapped, from the daemon
+ *     (locally) or from the event thread (remotely), exactly as a real device writes memory.
+ *
+ * Errors
+ *   Functions return 0 (or a positive count) on success and a negative DMAEMU_E_* code on failure.
+ *   dmaemu_last_error() returns a message for the calling thread's last failure, written for the
+ *   person who will read it.
+ */
+#ifndef DMAEMU_H
+#define DMAEMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Error codes: the negated protocol codes, plus library-local ones from 100 up. */
+enum dmaemu_error {
+    DMAEMU_OK = 0,
+    DMAEMU_E_PROTOCOL = -1,     /* the peer sent something malformed */
+    DMAEMU_E_VERSION = -2,      /* no protocol version in common */
+    DMAEMU_E_AUTH = -3,         /* token missing or wrong */
+    DMAEMU_E_NO_DEVICE = -4,    /* no device of that name */
+    DMAEMU_E_BUSY = -5,         /* device owned by another session */
+    DMAEMU_E_NOT_ATTACHED = -6, /* call needs an attached device */
+    DMAEMU_E_INVALID = -7,      /* an argument is invalid */
+    DMAEMU_E_RANGE = -8,        /* register offset/width out of range */
+    DMAEMU_E_OVERLAP = -9,      /* bus range overlaps a mapped region */
+    DMAEMU_E_NO_MEMORY = -10,
+    DMAEMU_E_FAULT = -11,      /* DMA fault */
+    DMAEMU_E_PERMISSION = -12, /* this role may not do that */
+    DMAEMU_E_UNSUPPORTED = -13,
+    DMAEMU_E_LIMIT = -14,        /* a negotiated limit would be exceeded */
+    DMAEMU_E_DISCONNECTED = -15, /* the connection is gone */
+    DMAEMU_E_INTERNAL = -16,
+    DMAEMU_E_CONNECT = -100, /* could not reach the daemon */
+    DMAEMU_E_CONTEXT = -101, /* synchronous call from a callback on the event thread */
+    DMAEMU_E_SYSTEM = -102,  /* an OS call failed; see the message */
+};
+
+typedef struct dmaemu dmaemu_t;
+typedef struct dmaemu_region dmaemu_region_t;
+
+enum dmaemu_role {
+    DMAEMU_ROLE_DRIVER = 1,
+    DMAEMU_ROLE_APP = 2,
+    DMAEMU_ROLE_MONITOR = 3,
+};
+
+struct dmaemu_connect_options {
+    enum dmaemu_role role;  /* default (0): monitor */
+    const char *name;       /* shown in device lists and history; default: program name */
+    const char *token;      /* TCP shared secret; NULL: read token_file, if any */
+    const char *token_file; /* file holding the token (first line) */
+    uint32_t max_data;      /* largest data payload per frame; 0: library default (4 MiB) */
+};
+
+/*
+ * Connects and says hello. uri: "unix:PATH", "tcp://HOST:PORT" or NULL for the default local
+ * socket (DMAEMU_DAEMON if set). Returns 0 and *out, or a negative code.
+ */
+int dmaemu_connect(const char *uri, const struct dmaemu_connect_options *opts, dmaemu_t **out);
+
+/* Closes the connection; the daemon unmaps its regions and detaches its device. */
+void dmaemu_close(dmaemu_t *c);
+
+/* The default local socket path: $XDG_RUNTIME_DIR/dmaemu/dmaemud.sock, else /run/dmaemu/... */
+const char *dmaemu_default_socket(void);
+
+const char *dmaemu_last_error(void);
+const char *dmaemu_strerror(int code);
+
+bool dmaemu_is_remote(const dmaemu_t *c);
+uint64_t dmaemu_session_id(const dmaemu_t *c);
+/* False once the daemon has gone away; every call then fails with DMAEMU_E_DISCONNECTED. */
+bool dmaemu_is_connected(const dmaemu_t *c);
+
+int dmaemu_ping(dmaemu_t *c);
+
+/* Devices ------------------------------------------------------------------------------------ */
+
+enum dmaemu_bar_kind { DMAEMU_BAR_MEMORY = 0, DMAEMU_BAR_IO = 1 };
+enum dmaemu_irq_kind { DMAEMU_IRQ_LINE = 0, DMAEMU_IRQ_MSI = 1 };
+
+#define DMAEMU_MAX_BARS 6
+#define DMAEMU_NAME_MAX 64
+
+struct dmaemu_bar {
+    unsigned index;
+    enum dmaemu_bar_kind kind;
+    uint64_t size;
+};
+
+struct dmaemu_device_info {
+    char name[DMAEMU_NAME_MAX];
+    char model[DMAEMU_NAME_MAX];
+    uint16_t vendor_id, device_id;
+    uint8_t revision;
+    unsigned bar_count;
+    struct dmaemu_bar bars[DMAEMU_MAX_BARS];
+    enum dmaemu_irq_kind irq_kind;
+    unsigned irq_count;
+    bool owned;
+    uint64_t owner_session;
+    char owner_name[DMAEMU_NAME_MAX];
+    char owner_peer[DMAEMU_NAME_MAX]; /* "local pid 123" or "tcp 10.0.0.2:40000" */
+};
+
+/* Fills *list (free with free()) and returns the number of devices, or a negative code. */
+int dmaemu_devices(dmaemu_t *c, struct dmaemu_device_info **list);
+
+/* Driver role: take ownership of a device. One driver per device; a second attach fails with
+ * DMAEMU_E_BUSY and a message naming the owner. info may be NULL. */
+int dmaemu_attach(dmaemu_t *c, const char *device, struct dmaemu_device_info *info);
+int dmaemu_detach(dmaemu_t *c);
+
+/* Register access --------------------------------------------------------------------------- */
+
+/*
+ * MMIO on the attached device. width is 1, 2, 4 or 8. Writes are posted: they return once sent,
+ * and a later read on this connection observes them. A posted write the daemon refuses is
+ * reported by the next synchronous call on this connection (DMAEMU_E_RANGE etc.).
+ */
+int dmaemu_mmio_read(dmaemu_t *c, unsigned bar, uint64_t offset, unsigned width, uint64_t *value);
+int dmaemu_mmio_write(dmaemu_t *c, unsigned bar, uint64_t offset, unsigned width, uint64_t value);
+
+/* MMIO on a named device, as a tool does. Refused while another session owns the device unless
+ * force; the write waits for the daemon's answer. */
+int dmaemu_mmio_read_device(dmaemu_t *c, const char *device, bool force, unsigned bar,
+                            uint64_t offset, unsigned width, uint64_t *value);
+int dmaemu_mmio_write_device(dmaemu_t *c, const char *device, bool force, unsigned bar,
+                             uint64_t offset, unsigned width, uint64_t value);
+
+/* A side-effect-free, decoded register snapshot of a device. */
+struct dmaemu_reg_field {
+    char name[32];
+    uint64_t value;
+    char meaning[48];
+};
+
+struct dmaemu_register {
+    char name[32];
+    unsigned bar;
+    uint64_t offset;
+    unsigned width;
+    uint64_t value;
+    unsigned field_count;
+    struct dmaemu_reg_field *fields;
+};
+
+struct dmaemu_regs {
+    char device[DMAEMU_NAME_MAX];
+    char model[DMAEMU_NAME_MAX];
+    unsigned count;
+    struct dmaemu_register *registers;
+};
+
+int dmaemu_regs(dmaemu_t *c, const char *device, struct dmaemu_regs **out);
+void dmaemu_regs_free(struct dmaemu_regs *r);
+
+/* DMA-able memory --------------------------------------------------------------------------- */
+
+enum dmaemu_region_flags {
+    DMAEMU_REGION_READ_ONLY = 1u << 0, /* the device may read it but never write it */
+};
+
+/*
+ * Allocates length bytes of zeroed DMA-able memory and maps it at bus_addr..bus_addr+length-1 of
+ * this session's bus address space (driver role, attached or not). Regions must not overlap.
+ */
+int dmaemu_region_create(dmaemu_t *c, uint64_t bus_addr, size_t length, unsigned flags,
+                         dmaemu_region_t **out);
+/* Unmaps and frees; the daemon stops all DMA to it first. */
+int dmaemu_region_destroy(dmaemu_t *c, dmaemu_region_t *r);
+void *dmaemu_region_ptr(const dmaemu_region_t *r);
+uint64_t dmaemu_region_bus_addr(const dmaemu_region_t *r);
+size_t dmaemu_region_length(const dmaemu_region_t *r);
+
+/* Interrupts -------------------------------------------------------------------------------- */
+
+/* Called on the event thread: a line changed level (asserted true/false), or an MSI fired. */
+typedef void (*dmaemu_interrupt_fn)(void *arg, enum dmaemu_irq_kind kind, unsigned index,
+                                    bool asserted);
+/* Called on the event thread once, when the connection is lost. */
+typedef void (*dmaemu_disconnect_fn)(void *arg, int code, const char *message);
+
+void dmaemu_set_interrupt_handler(dmaemu_t *c, dmaemu_interrupt_fn fn, void *arg);
+void dmaemu_set_disconnect_handler(dmaemu_t *c, dmaemu_disconnect_fn fn, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

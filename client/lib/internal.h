@@ -1,0 +1,84 @@
+/* internal.h: libdmaemu's private structures, shared by its source files. */
+#ifndef DMAEMU_INTERNAL_H
+#define DMAEMU_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dmaemu.h"
+#include "message.h"
+
+/* A caller waiting for the reply to one request. */
+struct waiter {
+    struct waiter *next;
+    uint32_t id;
+    pthread_cond_t cond;
+    bool done;
+    uint16_t type; /* of the reply */
+    ProtobufCMessage *msg;
+    uint8_t *data; /* reply data, malloc'd */
+    uint32_t data_len;
+    int error; /* DMAEMU_E_* when the reply is an Error or the link died */
+    char error_msg[512];
+};
+
+struct dmaemu_region {
+    struct dmaemu_region *next;
+    uint64_t bus_addr;
+    size_t length;
+    unsigned flags;
+    uint8_t *mem;
+};
+
+struct dmaemu {
+    int fd;
+    bool remote;
+    pthread_t thread;
+    pthread_mutex_t lock; /* waiters, regions, state */
+    pthread_mutex_t write_lock;
+    struct waiter *waiters;
+    uint32_t next_id;
+    bool connected;
+    bool closing;
+    int posted_error; /* from a refused posted write, reported by the next call */
+    char posted_msg[512];
+    struct frame_limits limits;
+    uint64_t session_id;
+    struct dmaemu_region *regions;
+    dmaemu_interrupt_fn irq_fn;
+    void *irq_arg;
+    dmaemu_disconnect_fn disconnect_fn;
+    void *disconnect_arg;
+};
+
+/* error.c */
+int dmaemu_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int dmaemu_code_from_wire(int wire_code);
+
+/* socket.c: connects to a URI; returns the fd or a negative code (message set). */
+int socket_connect(const char *uri, bool *remote);
+/* Sends a whole frame: header+body, data, and an optional fd (SCM_RIGHTS). */
+int socket_send_frame(int fd, const uint8_t *hdr, size_t hdr_len, const void *data, size_t data_len,
+                      int pass_fd);
+
+/* connection.c */
+/*
+ * Sends a request and waits for its reply. On success returns 0 and *reply holds the decoded
+ * reply (free with msg_free) and *rdata, *rdata_len its data (free with free), when non-NULL.
+ */
+int conn_request(dmaemu_t *c, uint16_t type, const ProtobufCMessage *body, const void *data,
+                 size_t data_len, int pass_fd, uint16_t reply_type, ProtobufCMessage **reply,
+                 uint8_t **rdata, uint32_t *rdata_len);
+int conn_post(dmaemu_t *c, uint16_t type, const ProtobufCMessage *body);
+/* Sends a reply frame from the event thread. */
+void conn_reply(dmaemu_t *c, uint16_t type, uint32_t id, const ProtobufCMessage *body,
+                const void *data, size_t data_len);
+void conn_reply_error(dmaemu_t *c, uint32_t id, int wire_code, const char *msg);
+
+/* regions.c: serves the daemon's DMA requests from the event thread. */
+void regions_serve_read(dmaemu_t *c, const struct frame *f, const Dmaemu__DmaRead *m);
+void regions_serve_write(dmaemu_t *c, const struct frame *f, const Dmaemu__DmaWrite *m);
+void regions_free_all(dmaemu_t *c);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * device.h: the device registry and the daemon's side of each device (struct dev_host).
+ *
+ * A device couples a model instance to at most one owning driver session. Interrupt levels
+ * go to the owner; DMA goes through the owner's bus table (dma.c).
+ */
+#ifndef DMAEMU_DEVICE_H
+#define DMAEMU_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config.h"
+#include "model.h"
+
+struct session;
+
+struct dev_host {
+    char name[64];
+    const struct dev_model *model;
+    void *state;
+    struct dev_identity id;
+    struct session *owner;
+    uint32_t irq_levels; /* bit n: INTx line n asserted */
+    uv_loop_t *loop;
+    uint64_t resets;
+};
+
+/* The models this daemon ships (devices/models.c). */
+const struct dev_model *model_find(const char *name);
+/* "plx9656, ..." for messages. */
+const char *model_names(void);
+
+/* Creates every configured device; on error -1 with the reason (file, line, key) in err. */
+int devices_create(uv_loop_t *loop, struct config *cfg, char *err, size_t errlen);
+void devices_destroy(void);
+
+size_t device_count(void);
+struct dev_host *device_at(size_t i);
+struct dev_host *device_find(const char *name);
+
+/* Makes s the owner; -1 when another session owns it. */
+int device_attach(struct dev_host *d, struct session *s);
+/* Drops the owner: in-flight DMA cancelled, model reset, reset recorded. */
+void device_detach(struct dev_host *d, const char *reason);
+
+#endif

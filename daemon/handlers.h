@@ -1,0 +1,24 @@
+/*
+ * handlers.h: request handlers, one per request type, dispatched by session.c.
+ * Each answers the request (reply or error) itself; id 0 marks a posted message.
+ */
+#ifndef DMAEMU_HANDLERS_H
+#define DMAEMU_HANDLERS_H
+
+#include "session.h"
+
+#define HANDLER(name)                                                                              \
+    void name(struct session *s, uint32_t id, ProtobufCMessage *msg, struct frame *f)
+
+/* session_device.c */
+HANDLER(session_device_list);
+HANDLER(session_attach);
+HANDLER(session_detach);
+HANDLER(session_mmio_read);
+HANDLER(session_mmio_write);
+HANDLER(session_regs);
+/* region.c */
+HANDLER(region_map_request);
+HANDLER(region_unmap_request);
+
+#endif

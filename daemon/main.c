@@ -1,0 +1,221 @@
+/* main.c: dmaemud's command line, start-up and orderly shutdown. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "config.h"
+#include "device.h"
+#include "dma.h"
+#include "log.h"
+#include "server.h"
+
+#define EXIT_USAGE 2
+
+struct daemon {
+    uv_loop_t loop;
+    struct config cfg;
+    struct server server;
+    uv_signal_t sigterm, sigint;
+    int ready_fd;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: dmaemud [options]\n"
+            "Emulates bus-master DMA PCI devices for driver processes (see README.md).\n"
+            "\n"
+            "  --config FILE        INI configuration ([daemon], [device NAME] sections);\n"
+            "                       without one: two plx9656 devices, plx0 and plx1\n"
+            "  --socket PATH        local socket (default %s)\n"
+            "  --listen tcp://HOST:PORT\n"
+            "                       also accept TCP clients (needs --token-file)\n"
+            "  --token-file PATH    shared secret TCP clients must present\n"
+            "  --http HOST:PORT     HTTP API address (not served by this version)\n"
+            "  --db PATH            history database (not written by this version)\n"
+            "  --log-level LEVEL    debug, info, warn or error (default info)\n"
+            "  --ready-fd N         once listening, write the addresses and 'ready' to fd N\n"
+            "  --help, --version\n",
+            "$XDG_RUNTIME_DIR/dmaemu/dmaemud.sock");
+}
+
+static const char *default_socket_path(void)
+{
+    static char path[256];
+    const char *rt = getenv("XDG_RUNTIME_DIR");
+    if (rt != NULL && rt[0] == '/')
+        snprintf(path, sizeof(path), "%s/dmaemu/dmaemud.sock", rt);
+    else
+        snprintf(path, sizeof(path), "/run/dmaemu/dmaemud.sock");
+    return path;
+}
+
+enum {
+    OPT_CONFIG = 256,
+    OPT_SOCKET,
+    OPT_LISTEN,
+    OPT_TOKEN,
+    OPT_HTTP,
+    OPT_DB,
+    OPT_LOG,
+    OPT_READY,
+    OPT_HELP,
+    OPT_VERSION
+};
+
+/* Command-line values override the config file's: the file is read first. */
+static int parse_args(struct daemon *d, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"socket", required_argument, NULL, OPT_SOCKET},
+        {"listen", required_argument, NULL, OPT_LISTEN},
+        {"token-file", required_argument, NULL, OPT_TOKEN},
+        {"http", required_argument, NULL, OPT_HTTP},
+        {"db", required_argument, NULL, OPT_DB},
+        {"log-level", required_argument, NULL, OPT_LOG},
+        {"ready-fd", required_argument, NULL, OPT_READY},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    char err[600];
+    int opt;
+    const char *config_path = NULL;
+    struct config cli;
+    config_init(&cli);
+    int log_set = 0;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (opt) {
+        case OPT_CONFIG: config_path = optarg; break;
+        case OPT_SOCKET: config_set(&cli.socket_path, optarg); break;
+        case OPT_LISTEN: config_set(&cli.listen, optarg); break;
+        case OPT_TOKEN: config_set(&cli.token_file, optarg); break;
+        case OPT_HTTP: config_set(&cli.http, optarg); break;
+        case OPT_DB: config_set(&cli.db, optarg); break;
+        case OPT_LOG:
+            if (log_parse_level(optarg, &cli.log_level) < 0) {
+                fprintf(stderr, "dmaemud: --log-level %s: use debug, info, warn or error\n",
+                        optarg);
+                return -1;
+            }
+            log_set = 1;
+            break;
+        case OPT_READY: d->ready_fd = atoi(optarg); break;
+        case OPT_HELP: usage(stdout); exit(0);
+        case OPT_VERSION: printf("dmaemud %s (protocol %d)\n", DMAEMU_VERSION, 1); exit(0);
+        default: usage(stderr); return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "dmaemud: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return -1;
+    }
+    if (config_path != NULL && config_load_file(&d->cfg, config_path, err, sizeof(err)) < 0) {
+        fprintf(stderr, "dmaemud: %s\n", err);
+        config_free(&cli);
+        return -1;
+    }
+    if (d->cfg.source == NULL)
+        config_set(&d->cfg.source, "built-in defaults");
+#define OVERRIDE(field)                                                                            \
+    if (cli.field != NULL)                                                                         \
+    config_set(&d->cfg.field, cli.field)
+    OVERRIDE(socket_path);
+    OVERRIDE(listen);
+    OVERRIDE(token_file);
+    OVERRIDE(http);
+    OVERRIDE(db);
+#undef OVERRIDE
+    if (log_set)
+        d->cfg.log_level = cli.log_level;
+    if (d->cfg.socket_path == NULL)
+        config_set(&d->cfg.socket_path, default_socket_path());
+    config_free(&cli);
+    config_add_default_devices(&d->cfg);
+    return 0;
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct daemon *d = h->data;
+    log_info("%s: shutting down", strsignal(signum));
+    server_stop(&d->server);
+    uv_signal_stop(&d->sigterm);
+    uv_signal_stop(&d->sigint);
+    uv_close((uv_handle_t *)&d->sigterm, NULL);
+    uv_close((uv_handle_t *)&d->sigint, NULL);
+    dma_shutdown();
+}
+
+static void report_ready(struct daemon *d)
+{
+    log_info("dmaemud %s: %zu device(s) from %s", DMAEMU_VERSION, device_count(), d->cfg.source);
+    for (size_t i = 0; i < device_count(); i++)
+        log_info("  %s: %s", device_at(i)->name, device_at(i)->model->name);
+    log_info("listening on unix:%s", d->server.unix_path);
+    if (d->server.tcp_uri[0])
+        log_info("listening on %s (token required)", d->server.tcp_uri);
+    if (d->cfg.db != NULL || d->cfg.http != NULL)
+        log_warn("--db/--http: the history database and HTTP API are not part of this version; "
+                 "events go to this log");
+    if (d->ready_fd <= 0)
+        return;
+    FILE *f = fdopen(d->ready_fd, "w");
+    if (f == NULL)
+        return;
+    fprintf(f, "unix:%s\n", d->server.unix_path);
+    if (d->server.tcp_uri[0])
+        fprintf(f, "%s\n", d->server.tcp_uri);
+    fprintf(f, "ready\n");
+    fclose(f);
+}
+
+static void close_any_handle(uv_handle_t *h, void *arg)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    static struct daemon d;
+    char err[600];
+
+    signal(SIGPIPE, SIG_IGN);
+    config_init(&d.cfg);
+    if (parse_args(&d, argc, argv) < 0)
+        return EXIT_USAGE;
+    log_set_level(d.cfg.log_level);
+    recorder_add_sink(recorder_log_sink, NULL);
+    uv_loop_init(&d.loop);
+    dma_init(&d.loop);
+    if (devices_create(&d.loop, &d.cfg, err, sizeof(err)) < 0) {
+        fprintf(stderr, "dmaemud: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (server_start(&d.server, &d.loop, &d.cfg, err, sizeof(err)) < 0) {
+        fprintf(stderr, "dmaemud: %s\n", err);
+        return 1;
+    }
+    uv_signal_init(&d.loop, &d.sigterm);
+    uv_signal_init(&d.loop, &d.sigint);
+    d.sigterm.data = d.sigint.data = &d;
+    uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+    uv_signal_start(&d.sigint, on_signal, SIGINT);
+    report_ready(&d);
+
+    uv_run(&d.loop, UV_RUN_DEFAULT);
+
+    devices_destroy();
+    uv_walk(&d.loop, close_any_handle, NULL);
+    uv_run(&d.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&d.loop);
+    config_free(&d.cfg);
+    log_info("stopped");
+    return 0;
+}

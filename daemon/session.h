@@ -1,0 +1,49 @@
+/*
+ * session.h: one client connection after accept: hello, authentication, and request dispatch.
+ */
+#ifndef DMAEMU_SESSION_H
+#define DMAEMU_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bus.h"
+#include "conn.h"
+#include "message.h"
+
+struct server;
+struct dev_host;
+struct dma_pending;
+
+struct session {
+    struct conn conn; /* first: the conn callbacks find the session from it */
+    struct server *server;
+    uint64_t id;
+    int role; /* Dmaemu__Role */
+    bool greeted;
+    bool tcp;
+    char name[64];
+    char peer[96];
+    struct bus bus;
+    struct dev_host *device;  /* attached device, or NULL */
+    uint32_t next_request_id; /* for requests the daemon sends (DMA) */
+    struct dma_pending *dma_pending;
+    struct session *prev, *next; /* the server's list */
+};
+
+/* Takes a freshly accepted non-blocking socket. */
+int session_start(struct server *srv, int fd, bool tcp, const char *peer);
+
+/* Frames to the client. Failures close the session; callers need not check. */
+void session_send(struct session *s, uint16_t type, uint16_t flags, uint32_t id,
+                  const ProtobufCMessage *body, const void *data, size_t data_len);
+void session_error(struct session *s, uint32_t id, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void session_ok(struct session *s, uint32_t id);
+void session_send_interrupt(struct session *s, unsigned line, bool asserted);
+uint32_t session_new_request_id(struct session *s);
+
+void session_close(struct session *s, const char *reason);
+const char *session_role_name(int role);
+
+#endif
