@@ -49,7 +49,8 @@ static void dma_enqueue(struct dev_dma *op)
     else
         dma.head = op;
     dma.tail = op;
-    if (!uv_is_active((uv_handle_t *)&dma.idle))
+    /* After shutdown nothing runs; devices_destroy() cancels what is left. */
+    if (dma.initialised && !uv_is_active((uv_handle_t *)&dma.idle))
         uv_idle_start(&dma.idle, dma_run);
 }
 

@@ -119,7 +119,7 @@ int frame_buf_space(struct frame_buf *b, const struct frame_limits *lim, uint8_t
     struct frame_header h;
 
     /* With a valid header in hand, make room for exactly the rest of that frame at least. */
-    if (frame_header_decode(b->mem + b->start, have, lim, &h) == FRAME_COMPLETE &&
+    if (have > 0 && frame_header_decode(b->mem + b->start, have, lim, &h) == FRAME_COMPLETE &&
         frame_size(&h) > have && frame_size(&h) - have > want)
         want = frame_size(&h) - have;
     if (frame_buf_reserve(b, want) < 0)
@@ -137,6 +137,8 @@ void frame_buf_commit(struct frame_buf *b, size_t n)
 int frame_buf_next(struct frame_buf *b, const struct frame_limits *lim, struct frame *f)
 {
     size_t have = b->end - b->start;
+    if (have < FRAME_HEADER_SIZE)
+        return FRAME_INCOMPLETE; /* also keeps arithmetic off the empty buffer's NULL */
     int st = frame_header_decode(b->mem + b->start, have, lim, &f->h);
     if (st != FRAME_COMPLETE)
         return st;

@@ -179,6 +179,16 @@ static void conn_posted_error(dmaemu_t *c, const Dmaemu__Error *e)
     pthread_mutex_unlock(&c->lock);
 }
 
+static void conn_deliver_interrupt(dmaemu_t *c, const Dmaemu__Interrupt *irq)
+{
+    pthread_mutex_lock(&c->lock);
+    dmaemu_interrupt_fn fn = c->irq_fn;
+    void *arg = c->irq_arg;
+    pthread_mutex_unlock(&c->lock);
+    if (fn != NULL)
+        fn(arg, (enum dmaemu_irq_kind)irq->kind, irq->index, irq->asserted);
+}
+
 static void conn_handle_frame(dmaemu_t *c, const struct frame *f)
 {
     if (f->h.flags & FRAME_REPLY) {
@@ -192,12 +202,9 @@ static void conn_handle_frame(dmaemu_t *c, const struct frame *f)
     case DMAEMU__MSG_TYPE__MSG_ERROR: conn_posted_error(c, (Dmaemu__Error *)msg); break;
     case DMAEMU__MSG_TYPE__MSG_DMA_READ: regions_serve_read(c, f, (Dmaemu__DmaRead *)msg); break;
     case DMAEMU__MSG_TYPE__MSG_DMA_WRITE: regions_serve_write(c, f, (Dmaemu__DmaWrite *)msg); break;
-    case DMAEMU__MSG_TYPE__MSG_INTERRUPT: {
-        const Dmaemu__Interrupt *irq = (const Dmaemu__Interrupt *)msg;
-        if (c->irq_fn != NULL)
-            c->irq_fn(c->irq_arg, (enum dmaemu_irq_kind)irq->kind, irq->index, irq->asserted);
+    case DMAEMU__MSG_TYPE__MSG_INTERRUPT:
+        conn_deliver_interrupt(c, (Dmaemu__Interrupt *)msg);
         break;
-    }
     default: break; /* newer daemons may post what this library does not know */
     }
     msg_free(msg);
@@ -259,8 +266,12 @@ static void *conn_event_thread(void *arg)
     const char *why = conn_read_loop(c, &in);
     frame_buf_free(&in);
     conn_fail_waiters(c, why);
-    if (!c->closing && c->disconnect_fn != NULL)
-        c->disconnect_fn(c->disconnect_arg, DMAEMU_E_DISCONNECTED, why);
+    pthread_mutex_lock(&c->lock);
+    dmaemu_disconnect_fn fn = c->closing ? NULL : c->disconnect_fn;
+    void *fn_arg = c->disconnect_arg;
+    pthread_mutex_unlock(&c->lock);
+    if (fn != NULL)
+        fn(fn_arg, DMAEMU_E_DISCONNECTED, why);
     return NULL;
 }
 
@@ -407,7 +418,9 @@ void dmaemu_close(dmaemu_t *c)
 {
     if (c == NULL)
         return;
+    pthread_mutex_lock(&c->lock);
     c->closing = true;
+    pthread_mutex_unlock(&c->lock);
     shutdown(c->fd, SHUT_RDWR); /* wakes the event thread with end-of-file */
     pthread_join(c->thread, NULL);
     regions_free_all(c);

@@ -3,6 +3,7 @@
 #define DMAEMU_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -39,7 +40,7 @@ struct dmaemu {
     pthread_mutex_t write_lock;
     struct waiter *waiters;
     uint32_t next_id;
-    bool connected;
+    atomic_bool connected; /* read without the lock by the fast paths */
     bool closing;
     int posted_error; /* from a refused posted write, reported by the next call */
     char posted_msg[512];
