@@ -38,7 +38,7 @@ static int decode(const uint8_t *buf, const struct frame_limits *l)
     return frame_header_decode(buf, FRAME_HEADER_SIZE, l, &h);
 }
 
-/* A whole frame: header, body bytes (b ^ seed pattern), data bytes (pattern). */
+/* A whole frame: header, then body and data bytes whose values depend on offset and id. */
 static uint8_t *build_frame(uint16_t type, uint32_t id, uint32_t body_len, uint32_t data_len,
                             size_t *len)
 {
