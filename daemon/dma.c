@@ -208,6 +208,33 @@ void dma_on_reply(struct session *s, const struct frame *f)
     free(p);
 }
 
+static bool dma_overlaps(const struct dev_dma *op, uint64_t bus_addr, uint64_t length)
+{
+    return op->len > 0 && op->bus_addr <= bus_addr + (length - 1) &&
+           bus_addr <= op->bus_addr + (op->len - 1);
+}
+
+static void dma_abort_op(struct dev_dma *op, uint64_t bus_addr)
+{
+    if (op->failed)
+        return;
+    op->failed = true;
+    op->fault_addr = op->bus_addr > bus_addr ? op->bus_addr : bus_addr;
+}
+
+void dma_region_unmapped(struct session *s, uint64_t bus_addr, uint64_t length)
+{
+    if (s->device == NULL)
+        return;
+    for (struct dev_dma *op = dma.head; op != NULL; op = op->next)
+        if (op->host == s->device && dma_overlaps(op, bus_addr, length))
+            dma_abort_op(op, bus_addr);
+    /* Operations waiting only on remote replies are not queued: find them by their requests. */
+    for (struct dma_pending *p = s->dma_pending; p != NULL; p = p->next)
+        if (p->op != NULL && dma_overlaps(p->op, bus_addr, length))
+            dma_abort_op(p->op, bus_addr);
+}
+
 void dma_session_closed(struct session *s)
 {
     while (s->dma_pending != NULL) {

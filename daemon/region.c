@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dma.h"
 #include "handlers.h"
 #include "recorder.h"
 
@@ -113,6 +114,7 @@ HANDLER(region_unmap_request)
                       m->bus_addr);
         return;
     }
+    dma_region_unmapped(s, r.bus_addr, r.length);
     region_record(s, REC_REGION_UNMAP, &r);
     bus_region_release(&r);
     session_ok(s, id);

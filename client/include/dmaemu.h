@@ -123,7 +123,7 @@ struct dmaemu_device_info {
     bool owned;
     uint64_t owner_session;
     char owner_name[DMAEMU_NAME_MAX];
-    char owner_peer[DMAEMU_NAME_MAX]; /* "local pid 123" or "tcp 10.0.0.2:40000" */
+    char owner_peer[DMAEMU_NAME_MAX]; /* "local pid 123 uid 1000" or "tcp://10.0.0.2:40000" */
 };
 
 /* Fills *list (free with free()) and returns the number of devices, or a negative code. */

@@ -99,6 +99,8 @@ static void plx_reset_dma_state(struct plx *p)
         ch->csr = 0;
         ch->bytes_moved = 0;
     }
+    p->regs[PLX_DMAARB / 4] = 0; /* the rest of the DMA block: "DMA registers read 0" */
+    p->regs[PLX_DMATHR / 4] = 0;
     p->intcsr &= ~INTCSR_READ_ONLY;
     plx_update_irq(p);
 }
