@@ -11,6 +11,9 @@
 #define DMA_BUDGET (2u << 20)
 /* Remote requests in flight per operation: keeps the link busy while the driver answers. */
 #define DMA_REMOTE_WINDOW 4
+/* Bytes per remote request: big enough to amortise a round trip, small enough that a window
+ * of them never piles up in the output queue. */
+#define DMA_REMOTE_CHUNK (1u << 20)
 
 struct dma_pending {
     struct dma_pending *next;
@@ -281,7 +284,9 @@ static enum dma_step dma_step(struct dev_dma *op, size_t *budget)
         } else {
             if (op->pending >= DMA_REMOTE_WINDOW)
                 return DMA_STEP_WAIT;
-            n = n < s->conn.limits.max_data ? n : s->conn.limits.max_data;
+            uint32_t chunk = s->conn.limits.max_data < DMA_REMOTE_CHUNK ? s->conn.limits.max_data
+                                                                        : DMA_REMOTE_CHUNK;
+            n = n < chunk ? n : chunk;
             dma_send_remote(s, op, n);
         }
         *budget -= n;

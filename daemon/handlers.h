@@ -17,6 +17,10 @@ HANDLER(session_detach);
 HANDLER(session_mmio_read);
 HANDLER(session_mmio_write);
 HANDLER(session_regs);
+/* io.c */
+HANDLER(io_open_request);
+HANDLER(io_close_request);
+HANDLER(io_submit_request);
 /* region.c */
 HANDLER(region_map_request);
 HANDLER(region_unmap_request);

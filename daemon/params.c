@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "model.h"
+#include "units.h"
 
 void dev_params_init(struct dev_params *p, const char *source, struct device_config *dc)
 {
@@ -53,66 +54,6 @@ int dev_params_finish(struct dev_params *p)
     return p->failed ? -1 : 0;
 }
 
-/* Parses a whole unsigned number (decimal or 0x hex), leaving *end at the suffix. */
-static int parse_number(const char *s, uint64_t *out, const char **end)
-{
-    char *e;
-    if (*s == '-' || *s == '\0')
-        return -1;
-    errno = 0;
-    unsigned long long v = strtoull(s, &e, 0);
-    if (errno != 0 || e == s)
-        return -1;
-    *out = v;
-    *end = e;
-    return 0;
-}
-
-static int scale(uint64_t v, uint64_t unit, uint64_t *out)
-{
-    if (unit != 0 && v > UINT64_MAX / unit)
-        return -1;
-    *out = v * unit;
-    return 0;
-}
-
-int parse_size(const char *s, uint64_t *out)
-{
-    static const struct {
-        const char *suffix;
-        uint64_t unit;
-    } units[] = {{"", 1},           {"K", 1u << 10}, {"KiB", 1u << 10}, {"M", 1u << 20},
-                 {"MiB", 1u << 20}, {"G", 1u << 30}, {"GiB", 1u << 30}};
-    uint64_t v;
-    const char *end;
-    if (parse_number(s, &v, &end) < 0)
-        return -1;
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-        if (strcasecmp(end, units[i].suffix) == 0)
-            return scale(v, units[i].unit, out);
-    return -1;
-}
-
-int parse_duration_ns(const char *s, uint64_t *out)
-{
-    static const struct {
-        const char *suffix;
-        uint64_t unit;
-    } units[] = {{"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}};
-    uint64_t v;
-    const char *end;
-    if (parse_number(s, &v, &end) < 0)
-        return -1;
-    if (*end == '\0' && v == 0) {
-        *out = 0;
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-        if (strcmp(end, units[i].suffix) == 0)
-            return scale(v, units[i].unit, out);
-    return -1;
-}
-
 static int dev_params_range(struct dev_params *p, const char *key, uint64_t v, uint64_t min,
                             uint64_t max, const char *unit)
 {
@@ -127,11 +68,10 @@ int dev_params_u64(struct dev_params *p, const char *key, uint64_t def, uint64_t
                    uint64_t *out)
 {
     struct config_kv *kv = dev_params_find(p, key);
-    const char *end;
     *out = def;
     if (kv == NULL)
         return 0;
-    if (parse_number(kv->value, out, &end) < 0 || *end != '\0') {
+    if (parse_u64(kv->value, out) < 0) {
         dev_params_error(p, key, "'%s' is not a number (decimal or 0x hex)", kv->value);
         return -1;
     }

@@ -19,8 +19,4 @@ void dev_params_init(struct dev_params *p, const char *source, struct device_con
 /* After the model's create(): fails on keys no getter consumed. */
 int dev_params_finish(struct dev_params *p);
 
-/* Parsers shared with the command line: number with a unit suffix. */
-int parse_size(const char *s, uint64_t *out);
-int parse_duration_ns(const char *s, uint64_t *out);
-
 #endif

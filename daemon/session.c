@@ -11,12 +11,13 @@
 #include "device.h"
 #include "dma.h"
 #include "handlers.h"
+#include "io.h"
 #include "log.h"
 #include "server.h"
 
 /* What the daemon accepts at most; a client may ask for less. */
 #define SESSION_MAX_BODY    (1u << 20)
-#define SESSION_MAX_DATA    (16u << 20)
+#define SESSION_MAX_DATA    (64u << 20)
 #define SESSION_MIN_LIMIT   4096u
 #define SESSION_MAX_REGIONS 4096u
 /* Before Hello: enough for a Hello with a token, nothing more. */
@@ -67,6 +68,7 @@ static void session_on_close(struct conn *c, const char *reason)
 {
     struct session *s = (struct session *)c;
     char why[200];
+    io_session_closed(s);
     if (s->device != NULL) {
         snprintf(why, sizeof(why), "driver session %" PRIu64 " went away: %s", s->id, reason);
         device_detach(s->device, why);
@@ -212,6 +214,8 @@ static void session_hello(struct session *s, uint32_t id, ProtobufCMessage *msg,
         return;
     }
     s->conn.limits = (struct frame_limits){.max_body = body, .max_data = data};
+    /* Room for a few whole frames before a peer counts as not reading. */
+    s->conn.out_max = (size_t)4 * data + (16u << 20);
     s->role = h->role;
     s->greeted = true;
     log_sanitize(h->client_name[0] ? h->client_name : "unnamed", s->name, sizeof(s->name));
@@ -253,6 +257,9 @@ static const struct {
     {DMAEMU__MSG_TYPE__MSG_REGION_MAP, ROLE(DRIVER), region_map_request},
     {DMAEMU__MSG_TYPE__MSG_REGION_UNMAP, ROLE(DRIVER), region_unmap_request},
     {DMAEMU__MSG_TYPE__MSG_REGS, ANY_ROLE, session_regs},
+    {DMAEMU__MSG_TYPE__MSG_IO_OPEN, ROLE(APP), io_open_request},
+    {DMAEMU__MSG_TYPE__MSG_IO_CLOSE, ROLE(APP), io_close_request},
+    {DMAEMU__MSG_TYPE__MSG_IO_REQUEST, ROLE(APP), io_submit_request},
 };
 
 static void session_dispatch(struct session *s, struct frame *f, ProtobufCMessage *msg)
@@ -277,7 +284,7 @@ static void session_on_frame(struct conn *c, struct frame *f)
 {
     struct session *s = (struct session *)c;
     if (f->h.flags & FRAME_REPLY) {
-        if (s->greeted)
+        if (s->greeted && !io_on_reply(s, f))
             dma_on_reply(s, f);
         else
             session_refuse(s, 0, DMAEMU__ERROR_CODE__E_PROTOCOL, "reply before Hello");

@@ -14,6 +14,7 @@
 struct server;
 struct dev_host;
 struct dma_pending;
+struct io_handle;
 
 struct session {
     struct conn conn; /* first: the conn callbacks find the session from it */
@@ -28,6 +29,9 @@ struct session {
     struct dev_host *device;  /* attached device, or NULL */
     uint32_t next_request_id; /* for requests the daemon sends (DMA) */
     struct dma_pending *dma_pending;
+    struct io_handle *io_handles; /* an application's open devices */
+    uint64_t io_next_handle;
+    unsigned io_inflight;
     struct session *prev, *next; /* the server's list */
 };
 

@@ -6,6 +6,7 @@
 
 #include "device.h"
 #include "handlers.h"
+#include "io.h"
 
 /* The protobuf view of one device; points into storage, which must outlive the send. */
 struct device_info_storage {
@@ -118,6 +119,7 @@ void session_detach(struct session *s, uint32_t id, ProtobufCMessage *msg, struc
     }
     char why[96];
     snprintf(why, sizeof(why), "driver session %" PRIu64 " detached", s->id);
+    io_driver_gone(s);
     device_detach(s->device, why);
     s->device = NULL;
     session_ok(s, id);

@@ -31,9 +31,16 @@ static const struct {
     MSG_ENTRY(MSG_INTERRUPT, dmaemu__interrupt__descriptor, "Interrupt"),
     MSG_ENTRY(MSG_REGS, dmaemu__regs_request__descriptor, "Regs"),
     MSG_ENTRY(MSG_REGS_REPLY, dmaemu__regs_reply__descriptor, "RegsReply"),
+    MSG_ENTRY(MSG_IO_OPEN, dmaemu__io_open__descriptor, "IoOpen"),
+    MSG_ENTRY(MSG_IO_OPEN_REPLY, dmaemu__io_open_reply__descriptor, "IoOpenReply"),
+    MSG_ENTRY(MSG_IO_CLOSE, dmaemu__io_close__descriptor, "IoClose"),
+    MSG_ENTRY(MSG_IO_REQUEST, dmaemu__io_request__descriptor, "IoRequest"),
+    MSG_ENTRY(MSG_IO_COMPLETE, dmaemu__io_complete__descriptor, "IoComplete"),
+    MSG_ENTRY(MSG_IO_CANCEL, dmaemu__io_cancel__descriptor, "IoCancel"),
 };
 
 #define MSG_TABLE_LEN (sizeof(msg_table) / sizeof(msg_table[0]))
+_Static_assert(MSG_TABLE_LEN == MSG_TYPE_COUNT, "every MsgType needs a msg_table entry");
 
 const ProtobufCMessageDescriptor *msg_descriptor(uint16_t type)
 {

@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "dmaemu.h"
+#include "units.h"
 
 enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
 
@@ -20,13 +21,14 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* True when argv holds -h/--help; prints usage to stdout. */
 int cli_wants_help(int argc, char **argv, const char *usage);
+/* "STATUS_SUCCESS", or the code in hex when it has no name here. */
+const char *cli_status_text(int32_t status, char *buf, size_t cap);
 /* Prints a JSON value to stdout (and frees it). */
 int cli_print_json(json_t *v);
-/* Parses a number (decimal or 0x hex) into *out; -1 when it is not one. */
-int cli_parse_u64(const char *s, uint64_t *out);
 
 int cmd_devices(const struct cli *cli, int argc, char **argv);
 int cmd_regs(const struct cli *cli, int argc, char **argv);
 int cmd_mmio(const struct cli *cli, int argc, char **argv);
+int cmd_io(const struct cli *cli, int argc, char **argv);
 
 #endif

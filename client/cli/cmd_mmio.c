@@ -28,7 +28,7 @@ static int parse_mmio(int argc, char **argv, struct mmio_args *a)
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (opt == 'f')
             a->force = true;
-        else if (opt != 'w' || cli_parse_u64(optarg, &a->width) < 0)
+        else if (opt != 'w' || parse_u64(optarg, &a->width) < 0)
             return cli_usage(usage, "bad option");
     }
     int n = argc - optind;
@@ -42,8 +42,8 @@ static int parse_mmio(int argc, char **argv, struct mmio_args *a)
     if (n != (a->write ? 5 : 4))
         return cli_usage(usage,
                          a->write ? "write needs BAR OFFSET VALUE" : "read takes BAR OFFSET");
-    if (cli_parse_u64(pos[2], &a->bar) < 0 || cli_parse_u64(pos[3], &a->offset) < 0 ||
-        (a->write && cli_parse_u64(pos[4], &a->value) < 0))
+    if (parse_u64(pos[2], &a->bar) < 0 || parse_u64(pos[3], &a->offset) < 0 ||
+        (a->write && parse_u64(pos[4], &a->value) < 0))
         return cli_usage(usage, "BAR, OFFSET and VALUE are numbers (decimal or 0x hex)");
     if (a->width != 1 && a->width != 2 && a->width != 4 && a->width != 8)
         return cli_usage(usage, "--width is 1, 2, 4 or 8");

@@ -14,6 +14,7 @@ static const struct {
     {"devices", cmd_devices, "list the emulated devices (name, model, state, owner)"},
     {"regs", cmd_regs, "decoded register snapshot of a device (no side effects)"},
     {"mmio", cmd_mmio, "raw register or memory access to a device"},
+    {"io", cmd_io, "reads, writes and IOCTLs through the device's driver; stress tests"},
 };
 
 static void usage(FILE *out)

@@ -1,11 +1,11 @@
 /* output.c: connecting, errors and JSON output for the CLI commands. */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "status_names.h"
 
 int cli_fail(const char *fmt, ...)
 {
@@ -62,15 +62,12 @@ int cli_print_json(json_t *v)
     return CLI_OK;
 }
 
-int cli_parse_u64(const char *s, uint64_t *out)
+const char *cli_status_text(int32_t status, char *buf, size_t cap)
 {
-    char *end;
-    if (s == NULL || *s == '\0' || *s == '-')
-        return -1;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno != 0 || *end != '\0')
-        return -1;
-    *out = v;
-    return 0;
+    const char *name = ntstatus_name(status);
+    if (name != NULL)
+        snprintf(buf, cap, "%s", name);
+    else
+        snprintf(buf, cap, "0x%08X", (unsigned)status);
+    return buf;
 }

@@ -207,6 +207,80 @@ typedef void (*dmaemu_disconnect_fn)(void *arg, int code, const char *message);
 void dmaemu_set_interrupt_handler(dmaemu_t *c, dmaemu_interrupt_fn fn, void *arg);
 void dmaemu_set_disconnect_handler(dmaemu_t *c, dmaemu_disconnect_fn fn, void *arg);
 
+/* Application I/O ---------------------------------------------------------------------------- */
+
+/*
+ * An application opens a device by name and sends it reads, writes and device-control requests;
+ * the daemon routes each to the device's driver and returns its completion. A call returns 0
+ * once the request completed, whatever its NTSTATUS (in the result), and a negative code only
+ * when the request could not be delivered or answered (DMAEMU_E_DISCONNECTED, ...). Requests
+ * the daemon completes itself: STATUS_DEVICE_NOT_CONNECTED when no driver is attached,
+ * STATUS_DEVICE_REMOVED when the driver went away holding the request.
+ */
+typedef struct dmaemu_file dmaemu_file_t;
+
+struct dmaemu_io_result {
+    int32_t status;       /* NTSTATUS */
+    uint64_t information; /* as the driver set it (bytes transferred, usually) */
+    uint64_t number;      /* the daemon's number for the request, as the history shows it */
+    size_t data_len;      /* bytes copied into the read or output buffer */
+};
+
+/* Application role. */
+int dmaemu_open(dmaemu_t *c, const char *device, dmaemu_file_t **out);
+int dmaemu_file_close(dmaemu_file_t *f);
+
+/* offset: the device offset (ReadFile/WriteFile with an offset); drivers may ignore it. */
+int dmaemu_read(dmaemu_file_t *f, uint64_t offset, void *buf, size_t len,
+                struct dmaemu_io_result *res);
+int dmaemu_write(dmaemu_file_t *f, uint64_t offset, const void *buf, size_t len,
+                 struct dmaemu_io_result *res);
+/* code: a CTL_CODE; in is the input buffer, out receives at most out_len bytes of output. */
+int dmaemu_ioctl(dmaemu_file_t *f, uint32_t code, const void *in, size_t in_len, void *out,
+                 size_t out_len, struct dmaemu_io_result *res);
+
+/*
+ * Asynchronous forms: return once the request is sent; done() runs later on the event thread
+ * with rc (0 or a negative code) and the result. The buffers must stay valid until then. If
+ * the call itself fails, done() never runs.
+ */
+typedef void (*dmaemu_io_done_fn)(void *arg, int rc, const struct dmaemu_io_result *res);
+int dmaemu_read_async(dmaemu_file_t *f, uint64_t offset, void *buf, size_t len,
+                      dmaemu_io_done_fn done, void *arg);
+int dmaemu_write_async(dmaemu_file_t *f, uint64_t offset, const void *buf, size_t len,
+                       dmaemu_io_done_fn done, void *arg);
+int dmaemu_ioctl_async(dmaemu_file_t *f, uint32_t code, const void *in, size_t in_len, void *out,
+                       size_t out_len, dmaemu_io_done_fn done, void *arg);
+
+/* Driver role: the requests applications send to the attached device. */
+enum dmaemu_io_type { DMAEMU_IO_READ = 0, DMAEMU_IO_WRITE = 1, DMAEMU_IO_IOCTL = 2 };
+
+struct dmaemu_io_request {
+    uint32_t token;  /* pass to dmaemu_io_complete() */
+    uint64_t number; /* the daemon's request number */
+    enum dmaemu_io_type type;
+    uint32_t length; /* read length, write length, or IOCTL output buffer length */
+    uint32_t ioctl_code;
+    uint64_t offset;
+    const void *data; /* write data or IOCTL input: valid only during the callback */
+    size_t data_len;
+};
+
+struct dmaemu_io_handlers {
+    /* A new request (event thread). Complete it, now or later, with dmaemu_io_complete(). */
+    void (*request)(void *arg, const struct dmaemu_io_request *req);
+    /* The application behind request number went away: complete it soon; the result is
+     * dropped. */
+    void (*cancel)(void *arg, uint64_t number);
+    void *arg;
+};
+
+void dmaemu_set_io_handlers(dmaemu_t *c, const struct dmaemu_io_handlers *h);
+/* Completes a request: data is the read's bytes or the IOCTL's output. Any thread, callbacks
+ * included. */
+int dmaemu_io_complete(dmaemu_t *c, uint32_t token, int32_t status, uint64_t information,
+                       const void *data, size_t data_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,7 +15,7 @@
 #include "internal.h"
 
 #define CLIENT_MAX_BODY  (1u << 20)
-#define CLIENT_MAX_DATA  (4u << 20)
+#define CLIENT_MAX_DATA  (64u << 20) /* the receive buffer grows only as frames need */
 #define CLIENT_TOKEN_MAX 1024
 
 static _Thread_local dmaemu_t *event_thread_of; /* set on each connection's event thread */
@@ -88,65 +88,67 @@ static int conn_result(dmaemu_t *c, struct waiter *w, uint16_t reply_type)
     return 0;
 }
 
-int conn_request(dmaemu_t *c, uint16_t type, const ProtobufCMessage *body, const void *data,
-                 size_t data_len, int pass_fd, uint16_t reply_type, ProtobufCMessage **reply,
-                 uint8_t **rdata, uint32_t *rdata_len)
+/* Registers w under a fresh id and sends the request; on failure w is unregistered. */
+static int conn_send_call(dmaemu_t *c, const struct call *call, struct waiter *w)
 {
-    if (event_thread_of == c)
-        return dmaemu_fail(DMAEMU_E_CONTEXT, "synchronous libdmaemu call from a callback; "
-                                             "hand the work to another thread");
-    struct waiter w = {0};
-    pthread_cond_init(&w.cond, NULL);
     pthread_mutex_lock(&c->lock);
     if (!c->connected) {
         pthread_mutex_unlock(&c->lock);
-        pthread_cond_destroy(&w.cond);
         return dmaemu_fail(DMAEMU_E_DISCONNECTED, "not connected to the daemon");
     }
     if (++c->next_id == 0)
         c->next_id = 1;
-    w.id = c->next_id;
-    w.next = c->waiters;
-    c->waiters = &w;
+    w->id = c->next_id;
+    w->next = c->waiters;
+    c->waiters = w;
     pthread_mutex_unlock(&c->lock);
 
-    int rc = conn_send(c, type, 0, w.id, body, data, data_len, pass_fd);
-    pthread_mutex_lock(&c->lock);
-    if (rc < 0)
-        waiter_take(c, w.id);
-    while (rc == 0 && !w.done)
-        pthread_cond_wait(&w.cond, &c->lock);
-    if (rc == 0)
-        rc = conn_result(c, &w, reply_type);
-    pthread_mutex_unlock(&c->lock);
+    int rc =
+        conn_send(c, call->type, 0, w->id, call->body, call->data, call->data_len, call->pass_fd);
+    if (rc < 0) {
+        pthread_mutex_lock(&c->lock);
+        waiter_take(c, w->id);
+        pthread_mutex_unlock(&c->lock);
+    }
+    return rc;
+}
+
+int conn_call(dmaemu_t *c, const struct call *call, ProtobufCMessage **reply, size_t *rx_len)
+{
+    if (event_thread_of == c)
+        return dmaemu_fail(DMAEMU_E_CONTEXT, "synchronous libdmaemu call from a callback; "
+                                             "hand the work to another thread");
+    struct waiter w = {.rx_buf = call->rx_buf, .rx_cap = call->rx_cap};
+    pthread_cond_init(&w.cond, NULL);
+    int rc = conn_send_call(c, call, &w);
+    if (rc == 0) {
+        pthread_mutex_lock(&c->lock);
+        while (!w.done)
+            pthread_cond_wait(&w.cond, &c->lock);
+        rc = conn_result(c, &w, call->reply_type);
+        pthread_mutex_unlock(&c->lock);
+    }
     pthread_cond_destroy(&w.cond);
-
     if (rc == 0 && reply != NULL)
         *reply = w.msg;
     else
         msg_free(w.msg);
-    if (rc == 0 && rdata != NULL) {
-        *rdata = w.data;
-        *rdata_len = w.data_len;
-    } else {
-        free(w.data);
-    }
+    if (rx_len != NULL)
+        *rx_len = rc == 0 ? w.rx_len : 0;
     return rc;
+}
+
+int conn_call_async(dmaemu_t *c, const struct call *call, struct waiter *w)
+{
+    return conn_send_call(c, call, w);
 }
 
 /* The event thread -------------------------------------------------------------------------------
  */
 
-static void conn_deliver_reply(dmaemu_t *c, const struct frame *f)
+/* Fills w from a reply frame. Called with c->lock held. */
+static void waiter_fill(struct waiter *w, const struct frame *f, ProtobufCMessage *msg)
 {
-    ProtobufCMessage *msg = msg_decode(f);
-    pthread_mutex_lock(&c->lock);
-    struct waiter *w = waiter_take(c, f->h.request_id);
-    if (w == NULL) {
-        pthread_mutex_unlock(&c->lock);
-        msg_free(msg);
-        return;
-    }
     w->type = f->h.type;
     if (msg == NULL) {
         w->error = DMAEMU_E_PROTOCOL;
@@ -159,14 +161,31 @@ static void conn_deliver_reply(dmaemu_t *c, const struct frame *f)
         msg_free(msg);
     } else {
         w->msg = msg;
-        if (f->h.data_len > 0 && (w->data = malloc(f->h.data_len)) != NULL) {
-            memcpy(w->data, f->data, f->h.data_len);
-            w->data_len = f->h.data_len;
-        }
+        w->rx_len = f->h.data_len < w->rx_cap ? f->h.data_len : w->rx_cap;
+        if (w->rx_len > 0)
+            memcpy(w->rx_buf, f->data, w->rx_len);
     }
     w->done = true;
-    pthread_cond_signal(&w->cond);
+}
+
+static void conn_deliver_reply(dmaemu_t *c, const struct frame *f)
+{
+    ProtobufCMessage *msg = msg_decode(f);
+    pthread_mutex_lock(&c->lock);
+    struct waiter *w = waiter_take(c, f->h.request_id);
+    if (w == NULL) {
+        pthread_mutex_unlock(&c->lock);
+        msg_free(msg);
+        return;
+    }
+    waiter_fill(w, f, msg);
+    /* Read before unlocking: a woken synchronous caller returns and its waiter is gone. */
+    void (*on_reply)(struct waiter *) = w->on_reply;
+    if (on_reply == NULL)
+        pthread_cond_signal(&w->cond);
     pthread_mutex_unlock(&c->lock);
+    if (on_reply != NULL)
+        on_reply(w);
 }
 
 static void conn_posted_error(dmaemu_t *c, const Dmaemu__Error *e)
@@ -205,6 +224,8 @@ static void conn_handle_frame(dmaemu_t *c, const struct frame *f)
     case DMAEMU__MSG_TYPE__MSG_INTERRUPT:
         conn_deliver_interrupt(c, (Dmaemu__Interrupt *)msg);
         break;
+    case DMAEMU__MSG_TYPE__MSG_IO_REQUEST: io_serve_request(c, f, (Dmaemu__IoRequest *)msg); break;
+    case DMAEMU__MSG_TYPE__MSG_IO_CANCEL: io_serve_cancel(c, (Dmaemu__IoCancel *)msg); break;
     default: break; /* newer daemons may post what this library does not know */
     }
     msg_free(msg);
@@ -244,6 +265,7 @@ static const char *conn_read_loop(dmaemu_t *c, struct frame_buf *in)
 
 static void conn_fail_waiters(dmaemu_t *c, const char *why)
 {
+    struct waiter *async = NULL;
     pthread_mutex_lock(&c->lock);
     c->connected = false;
     while (c->waiters != NULL) {
@@ -252,9 +274,19 @@ static void conn_fail_waiters(dmaemu_t *c, const char *why)
         w->error = DMAEMU_E_DISCONNECTED;
         snprintf(w->error_msg, sizeof(w->error_msg), "connection to dmaemud lost: %s", why);
         w->done = true;
-        pthread_cond_signal(&w->cond);
+        if (w->on_reply != NULL) {
+            w->next = async;
+            async = w;
+        } else {
+            pthread_cond_signal(&w->cond);
+        }
     }
     pthread_mutex_unlock(&c->lock);
+    while (async != NULL) { /* outside the lock: the callbacks may start new requests */
+        struct waiter *w = async;
+        async = w->next;
+        w->on_reply(w);
+    }
 }
 
 static void *conn_event_thread(void *arg)
@@ -447,8 +479,8 @@ int dmaemu_ping(dmaemu_t *c)
     Dmaemu__Ping p = DMAEMU__PING__INIT;
     p.nonce = (uint64_t)c->next_id * 2654435761u;
     ProtobufCMessage *reply;
-    int rc = conn_request(c, DMAEMU__MSG_TYPE__MSG_PING, &p.base, NULL, 0, -1,
-                          DMAEMU__MSG_TYPE__MSG_PONG, &reply, NULL, NULL);
+    struct call call = CALL(DMAEMU__MSG_TYPE__MSG_PING, &p.base, DMAEMU__MSG_TYPE__MSG_PONG);
+    int rc = conn_call(c, &call, &reply, NULL);
     if (rc == 0) {
         if (((Dmaemu__Pong *)reply)->nonce != p.nonce)
             rc = dmaemu_fail(DMAEMU_E_PROTOCOL, "pong does not echo the ping");

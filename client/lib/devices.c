@@ -38,8 +38,9 @@ int dmaemu_devices(dmaemu_t *c, struct dmaemu_device_info **list)
 {
     Dmaemu__DeviceListRequest req = DMAEMU__DEVICE_LIST_REQUEST__INIT;
     ProtobufCMessage *reply;
-    int rc = conn_request(c, DMAEMU__MSG_TYPE__MSG_DEVICE_LIST, &req.base, NULL, 0, -1,
-                          DMAEMU__MSG_TYPE__MSG_DEVICE_LIST_REPLY, &reply, NULL, NULL);
+    struct call call =
+        CALL(DMAEMU__MSG_TYPE__MSG_DEVICE_LIST, &req.base, DMAEMU__MSG_TYPE__MSG_DEVICE_LIST_REPLY);
+    int rc = conn_call(c, &call, &reply, NULL);
     if (rc < 0)
         return rc;
     const Dmaemu__DeviceListReply *r = (const Dmaemu__DeviceListReply *)reply;
@@ -60,8 +61,9 @@ int dmaemu_attach(dmaemu_t *c, const char *device, struct dmaemu_device_info *in
     Dmaemu__Attach req = DMAEMU__ATTACH__INIT;
     req.device = (char *)device;
     ProtobufCMessage *reply;
-    int rc = conn_request(c, DMAEMU__MSG_TYPE__MSG_ATTACH, &req.base, NULL, 0, -1,
-                          DMAEMU__MSG_TYPE__MSG_ATTACH_REPLY, &reply, NULL, NULL);
+    struct call call =
+        CALL(DMAEMU__MSG_TYPE__MSG_ATTACH, &req.base, DMAEMU__MSG_TYPE__MSG_ATTACH_REPLY);
+    int rc = conn_call(c, &call, &reply, NULL);
     if (rc < 0)
         return rc;
     const Dmaemu__AttachReply *r = (const Dmaemu__AttachReply *)reply;
@@ -74,8 +76,8 @@ int dmaemu_attach(dmaemu_t *c, const char *device, struct dmaemu_device_info *in
 int dmaemu_detach(dmaemu_t *c)
 {
     Dmaemu__Detach req = DMAEMU__DETACH__INIT;
-    return conn_request(c, DMAEMU__MSG_TYPE__MSG_DETACH, &req.base, NULL, 0, -1,
-                        DMAEMU__MSG_TYPE__MSG_OK, NULL, NULL, NULL);
+    struct call call = CALL(DMAEMU__MSG_TYPE__MSG_DETACH, &req.base, DMAEMU__MSG_TYPE__MSG_OK);
+    return conn_call(c, &call, NULL, NULL);
 }
 
 static int check_width(unsigned width)
@@ -97,8 +99,9 @@ int dmaemu_mmio_read_device(dmaemu_t *c, const char *device, bool force, unsigne
     req.device = (char *)(device ? device : "");
     req.force = force;
     ProtobufCMessage *reply;
-    int rc = conn_request(c, DMAEMU__MSG_TYPE__MSG_MMIO_READ, &req.base, NULL, 0, -1,
-                          DMAEMU__MSG_TYPE__MSG_MMIO_READ_REPLY, &reply, NULL, NULL);
+    struct call call =
+        CALL(DMAEMU__MSG_TYPE__MSG_MMIO_READ, &req.base, DMAEMU__MSG_TYPE__MSG_MMIO_READ_REPLY);
+    int rc = conn_call(c, &call, &reply, NULL);
     if (rc < 0)
         return rc;
     *value = ((Dmaemu__MmioReadReply *)reply)->value;
@@ -135,8 +138,8 @@ int dmaemu_mmio_write_device(dmaemu_t *c, const char *device, bool force, unsign
     req.value = value;
     req.device = (char *)(device ? device : "");
     req.force = force;
-    return conn_request(c, DMAEMU__MSG_TYPE__MSG_MMIO_WRITE, &req.base, NULL, 0, -1,
-                        DMAEMU__MSG_TYPE__MSG_OK, NULL, NULL, NULL);
+    struct call call = CALL(DMAEMU__MSG_TYPE__MSG_MMIO_WRITE, &req.base, DMAEMU__MSG_TYPE__MSG_OK);
+    return conn_call(c, &call, NULL, NULL);
 }
 
 /* Register snapshots ------------------------------------------------------------------------ */
@@ -176,8 +179,9 @@ int dmaemu_regs(dmaemu_t *c, const char *device, struct dmaemu_regs **out)
     Dmaemu__RegsRequest req = DMAEMU__REGS_REQUEST__INIT;
     req.device = (char *)device;
     ProtobufCMessage *reply;
-    int rc = conn_request(c, DMAEMU__MSG_TYPE__MSG_REGS, &req.base, NULL, 0, -1,
-                          DMAEMU__MSG_TYPE__MSG_REGS_REPLY, &reply, NULL, NULL);
+    struct call call =
+        CALL(DMAEMU__MSG_TYPE__MSG_REGS, &req.base, DMAEMU__MSG_TYPE__MSG_REGS_REPLY);
+    int rc = conn_call(c, &call, &reply, NULL);
     if (rc < 0)
         return rc;
     *out = calloc(1, sizeof(**out));

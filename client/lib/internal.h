@@ -10,7 +10,10 @@
 #include "dmaemu.h"
 #include "message.h"
 
-/* A caller waiting for the reply to one request. */
+/*
+ * One request awaiting its reply. Synchronous callers sleep on cond; an asynchronous request
+ * has on_reply, which the event thread runs (and which frees the waiter).
+ */
 struct waiter {
     struct waiter *next;
     uint32_t id;
@@ -18,10 +21,12 @@ struct waiter {
     bool done;
     uint16_t type; /* of the reply */
     ProtobufCMessage *msg;
-    uint8_t *data; /* reply data, malloc'd */
-    uint32_t data_len;
+    uint8_t *rx_buf; /* reply data is copied here, at most rx_cap bytes */
+    size_t rx_cap;
+    size_t rx_len;
     int error; /* DMAEMU_E_* when the reply is an Error or the link died */
     char error_msg[512];
+    void (*on_reply)(struct waiter *w);
 };
 
 struct dmaemu_region {
@@ -51,6 +56,7 @@ struct dmaemu {
     void *irq_arg;
     dmaemu_disconnect_fn disconnect_fn;
     void *disconnect_arg;
+    struct dmaemu_io_handlers io; /* driver role */
 };
 
 /* error.c */
@@ -64,18 +70,38 @@ int socket_send_frame(int fd, const uint8_t *hdr, size_t hdr_len, const void *da
                       int pass_fd);
 
 /* connection.c */
-/*
- * Sends a request and waits for its reply. On success returns 0 and *reply holds the decoded
- * reply (free with msg_free) and *rdata, *rdata_len its data (free with free), when non-NULL.
- */
-int conn_request(dmaemu_t *c, uint16_t type, const ProtobufCMessage *body, const void *data,
-                 size_t data_len, int pass_fd, uint16_t reply_type, ProtobufCMessage **reply,
-                 uint8_t **rdata, uint32_t *rdata_len);
+/* What a request sends, and where its reply's data goes. */
+struct call {
+    uint16_t type;
+    const ProtobufCMessage *body;
+    const void *data;
+    size_t data_len;
+    int pass_fd;         /* -1: none */
+    uint16_t reply_type; /* expected reply message */
+    void *rx_buf;        /* reply data lands here, truncated to rx_cap */
+    size_t rx_cap;
+};
+
+#define CALL(t, b, rt)                                                                             \
+    {                                                                                              \
+        .type = (t), .body = (b), .pass_fd = -1, .reply_type = (rt)                                \
+    }
+
+/* Sends a request and waits. 0: *reply (may be NULL) holds the decoded reply (msg_free it)
+ * and *rx_len the bytes copied into rx_buf (may be NULL). */
+int conn_call(dmaemu_t *c, const struct call *call, ProtobufCMessage **reply, size_t *rx_len);
+/* Sends a request whose reply w->on_reply handles on the event thread; w is heap-allocated,
+ * zeroed but for on_reply/rx_buf/rx_cap. On failure w is not used (caller frees it). */
+int conn_call_async(dmaemu_t *c, const struct call *call, struct waiter *w);
 int conn_post(dmaemu_t *c, uint16_t type, const ProtobufCMessage *body);
 /* Sends a reply frame from the event thread. */
 void conn_reply(dmaemu_t *c, uint16_t type, uint32_t id, const ProtobufCMessage *body,
                 const void *data, size_t data_len);
 void conn_reply_error(dmaemu_t *c, uint32_t id, int wire_code, const char *msg);
+
+/* io.c: the driver side of application I/O (event thread). */
+void io_serve_request(dmaemu_t *c, const struct frame *f, const Dmaemu__IoRequest *m);
+void io_serve_cancel(dmaemu_t *c, const Dmaemu__IoCancel *m);
 
 /* regions.c: serves the daemon's DMA requests from the event thread. */
 void regions_serve_read(dmaemu_t *c, const struct frame *f, const Dmaemu__DmaRead *m);

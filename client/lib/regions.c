@@ -87,8 +87,9 @@ int dmaemu_region_create(dmaemu_t *c, uint64_t bus_addr, size_t length, unsigned
     m.length = length;
     m.read_only = (flags & DMAEMU_REGION_READ_ONLY) != 0;
     m.has_fd = fd >= 0;
-    int rc = conn_request(c, DMAEMU__MSG_TYPE__MSG_REGION_MAP, &m.base, NULL, 0, fd,
-                          DMAEMU__MSG_TYPE__MSG_OK, NULL, NULL, NULL);
+    struct call call = CALL(DMAEMU__MSG_TYPE__MSG_REGION_MAP, &m.base, DMAEMU__MSG_TYPE__MSG_OK);
+    call.pass_fd = fd;
+    int rc = conn_call(c, &call, NULL, NULL);
     if (fd >= 0)
         close(fd);
     if (rc < 0) {
@@ -106,8 +107,8 @@ int dmaemu_region_destroy(dmaemu_t *c, dmaemu_region_t *r)
     Dmaemu__RegionUnmap m = DMAEMU__REGION_UNMAP__INIT;
     m.bus_addr = r->bus_addr;
     /* Once the daemon answers, it has stopped every DMA to the region: only then free it. */
-    int rc = conn_request(c, DMAEMU__MSG_TYPE__MSG_REGION_UNMAP, &m.base, NULL, 0, -1,
-                          DMAEMU__MSG_TYPE__MSG_OK, NULL, NULL, NULL);
+    struct call call = CALL(DMAEMU__MSG_TYPE__MSG_REGION_UNMAP, &m.base, DMAEMU__MSG_TYPE__MSG_OK);
+    int rc = conn_call(c, &call, NULL, NULL);
     if (rc == DMAEMU_E_DISCONNECTED)
         rc = 0; /* the daemon dropped every mapping with the session */
     region_release(c, r);

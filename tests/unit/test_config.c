@@ -13,6 +13,7 @@
 #include "config.h"
 #include "model.h"
 #include "params.h"
+#include "units.h"
 
 static char ini_path[64];
 

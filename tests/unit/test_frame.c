@@ -14,7 +14,7 @@
 /* frame.c receives small frames in batches of this many bytes (its FRAME_BUF_MIN). */
 #define BUF_MIN 65536u
 /* One past the highest MsgType in message.c's table. */
-#define TYPE_COUNT (DMAEMU__MSG_TYPE__MSG_REGS_REPLY + 1)
+#define TYPE_COUNT MSG_TYPE_COUNT
 
 static const struct frame_limits lim = {.max_body = 4096, .max_data = 1u << 20};
 

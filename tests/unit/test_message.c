@@ -14,7 +14,7 @@
 #include "message.h"
 
 /* One past the highest MsgType in message.c's table. */
-#define TYPE_COUNT (DMAEMU__MSG_TYPE__MSG_REGS_REPLY + 1)
+#define TYPE_COUNT MSG_TYPE_COUNT
 
 static const struct frame_limits big = {.max_body = 1u << 20, .max_data = 1u << 20};
 
