@@ -15,6 +15,8 @@ void bus_region_release(struct bus_region *r)
 {
     if (r->map_base != NULL)
         munmap(r->map_base, r->map_len);
+    free(r->page_map);
+    r->page_map = NULL;
     r->map_base = NULL;
     r->host = NULL;
 }
@@ -98,6 +100,18 @@ int bus_translate(const struct bus *b, uint64_t addr, uint64_t len, struct bus_s
     out->region = r;
     out->offset = addr - r->bus_addr;
     out->len = len < room || room == 0 ? len : room;
+    out->host = NULL;
+    if (r->page_map != NULL) {
+        uint64_t in_page = out->offset % BUS_PAGE_SIZE;
+        if (out->len > BUS_PAGE_SIZE - in_page)
+            out->len = BUS_PAGE_SIZE - in_page;
+        if (r->host != NULL)
+            out->host = r->host +
+                        (uint64_t)r->page_map[out->offset / BUS_PAGE_SIZE] * BUS_PAGE_SIZE +
+                        in_page;
+    } else if (r->host != NULL) {
+        out->host = r->host + out->offset;
+    }
     return BUS_OK;
 }
 

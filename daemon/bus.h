@@ -19,7 +19,10 @@ struct bus_region {
     uint8_t *host;  /* the region's first byte in the daemon, or NULL when remote */
     void *map_base; /* what to munmap (host rounded down to a page), or NULL */
     size_t map_len;
+    uint32_t *page_map; /* optional: bus page j is memory page page_map[j] (owned) */
 };
+
+#define BUS_PAGE_SIZE 4096u
 
 struct bus {
     struct bus_region *regions; /* sorted by bus_addr */
@@ -38,11 +41,12 @@ enum bus_status {
     BUS_E_READ_ONLY = -6,
 };
 
-/* A piece of an access that lies inside one region. */
+/* A piece of an access that lies inside one region (and one page, for a page-mapped one). */
 struct bus_span {
     const struct bus_region *region;
-    uint64_t offset; /* into the region */
+    uint64_t offset; /* into the region's bus range */
     uint64_t len;
+    uint8_t *host; /* the span's first byte in the daemon, or NULL when remote */
 };
 
 void bus_init(struct bus *b, size_t max_regions);
@@ -52,7 +56,7 @@ void bus_destroy(struct bus *b);
 int bus_map(struct bus *b, const struct bus_region *r);
 /* Removes the region that starts exactly at bus_addr; *out receives it (caller unmaps). */
 int bus_unmap(struct bus *b, uint64_t bus_addr, struct bus_region *out);
-/* Releases a removed region's mapping in the daemon. */
+/* Releases a removed region's mapping (and page map) in the daemon. */
 void bus_region_release(struct bus_region *r);
 
 /*

@@ -80,8 +80,24 @@ void dev_dma_submit(struct dev_host *h, struct dev_dma *op)
     dma_enqueue(op);
 }
 
+/* A driver that asked (the shim's verifier) hears of every operation the device completed. */
+static void dma_notify(const struct dev_dma *op, int result)
+{
+    struct session *s = op->host->owner;
+    if (s == NULL || !s->dma_notify)
+        return;
+    Dmaemu__DmaNotify m = DMAEMU__DMA_NOTIFY__INIT;
+    m.bus_addr = op->bus_addr;
+    m.length = op->len;
+    m.to_host = op->dir == DEV_DMA_TO_HOST;
+    m.faulted = result != DEV_DMA_DONE;
+    m.fault_addr = op->fault_addr;
+    session_send(s, DMAEMU__MSG_TYPE__MSG_DMA_NOTIFY, 0, 0, &m.base, NULL, 0);
+}
+
 static void dma_finish(struct dev_dma *op, int result)
 {
+    dma_notify(op, result);
     op->done(op, result);
 }
 
@@ -276,9 +292,9 @@ static enum dma_step dma_step(struct dev_dma *op, size_t *budget)
             break;
         }
         uint32_t n = (uint32_t)(span.len < *budget ? span.len : *budget);
-        if (span.region->host != NULL) {
-            uint8_t *host = span.region->host + span.offset;
-            memcpy(write ? host : op->buf + op->issued, write ? op->buf + op->issued : host, n);
+        if (span.host != NULL) {
+            memcpy(write ? span.host : op->buf + op->issued,
+                   write ? op->buf + op->issued : span.host, n);
             op->issued += n;
             op->progress += n;
         } else {

@@ -21,6 +21,8 @@ HANDLER(session_regs);
 HANDLER(io_open_request);
 HANDLER(io_close_request);
 HANDLER(io_submit_request);
+/* session_device.c: a driver's report for the history */
+HANDLER(session_driver_event);
 /* region.c */
 HANDLER(region_map_request);
 HANDLER(region_unmap_request);

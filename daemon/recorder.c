@@ -2,8 +2,10 @@
 #include "recorder.h"
 
 #include <inttypes.h>
+#include <string.h>
 #include <time.h>
 
+#include "dmaemu.pb-c.h"
 #include "log.h"
 
 #define RECORDER_MAX_SINKS 4
@@ -54,6 +56,7 @@ const char *rec_kind_name(enum rec_kind k)
         [REC_DMA] = "dma",
         [REC_IRQ] = "irq",
         [REC_FAULT] = "fault",
+        [REC_DRIVER_EVENT] = "driver-event",
     };
     return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "unknown";
 }
@@ -61,6 +64,19 @@ const char *rec_kind_name(enum rec_kind k)
 static const char *or_dash(const char *s)
 {
     return s != NULL ? s : "-";
+}
+
+/* Verifier findings are warnings; trace lines and the rest of a driver's story are debug. */
+static void recorder_log_driver_event(const char *dev, uint64_t session,
+                                      const Dmaemu__DriverEvent *d)
+{
+    if (strcmp(d->kind, "finding") == 0)
+        log_warn("%s: driver session %" PRIu64 ": verifier: %s", dev, session, d->text);
+    else if (strcmp(d->kind, "trace") == 0)
+        log_debug("%s: trace: %s", dev, d->text);
+    else
+        log_debug("%s: %s %s request %" PRIu64 " transaction %" PRIu64 " status 0x%08x", dev,
+                  d->kind, d->phase, d->request, d->transaction, (unsigned)d->status);
 }
 
 /* Lifecycle events at info, the high-rate ones (DMA, interrupts) at debug. */
@@ -99,5 +115,6 @@ void recorder_log_sink(void *arg, const struct rec_event *e)
     case REC_FAULT:
         log_warn("%s: fault: %s at 0x%" PRIx64, dev, e->fault.what, e->fault.addr);
         break;
+    case REC_DRIVER_EVENT: recorder_log_driver_event(dev, e->session, e->driver); break;
     }
 }

@@ -23,7 +23,10 @@ enum rec_kind {
     REC_DMA,
     REC_IRQ,
     REC_FAULT,
+    REC_DRIVER_EVENT, /* what a driver process reported: requests, transactions, findings */
 };
+
+struct Dmaemu__DriverEvent;
 
 struct rec_event {
     enum rec_kind kind;
@@ -61,6 +64,7 @@ struct rec_event {
             uint64_t bus_addr, length;
             bool read_only, local;
         } region;
+        const struct Dmaemu__DriverEvent *driver; /* valid during recorder_emit() */
     };
 };
 

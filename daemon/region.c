@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -59,6 +60,30 @@ static int region_map_fd(struct session *s, uint32_t id, const Dmaemu__RegionMap
     return 0;
 }
 
+/* A page map must cover the region page by page and name only pages the region holds, so no
+ * bus address can ever translate outside the driver's memory. */
+static int region_take_page_map(struct session *s, uint32_t id, const Dmaemu__RegionMap *m,
+                                struct bus_region *r)
+{
+    uint64_t pages = m->length / BUS_PAGE_SIZE;
+    const char *why = NULL;
+    if (m->length % BUS_PAGE_SIZE != 0 || m->bus_addr % BUS_PAGE_SIZE != 0)
+        why = "a page-mapped region must start and end on page boundaries";
+    else if (m->n_page_map != pages)
+        why = "the page map must have one entry per page of the region";
+    for (size_t i = 0; why == NULL && i < m->n_page_map; i++)
+        if (m->page_map[i] >= pages)
+            why = "a page map entry names a page outside the region";
+    if (why == NULL && (r->page_map = malloc(pages * sizeof(uint32_t))) == NULL)
+        why = "out of memory";
+    if (why != NULL) {
+        session_error(s, id, DMAEMU__ERROR_CODE__E_INVALID, "%s", why);
+        return -1;
+    }
+    memcpy(r->page_map, m->page_map, pages * sizeof(uint32_t));
+    return 0;
+}
+
 static int region_bus_error(int st)
 {
     switch (st) {
@@ -92,8 +117,12 @@ HANDLER(region_map_request)
                       m->length, m->bus_addr);
         return;
     }
-    if (m->has_fd && region_map_fd(s, id, m, &r) < 0)
+    if (m->n_page_map > 0 && region_take_page_map(s, id, m, &r) < 0)
         return;
+    if (m->has_fd && region_map_fd(s, id, m, &r) < 0) {
+        bus_region_release(&r);
+        return;
+    }
     int st = bus_map(&s->bus, &r);
     if (st != BUS_OK) {
         bus_region_release(&r);

@@ -27,6 +27,7 @@ struct session {
     char peer[96];
     struct bus bus;
     struct dev_host *device;  /* attached device, or NULL */
+    bool dma_notify;          /* the driver wants a DmaNotify per device DMA operation */
     uint32_t next_request_id; /* for requests the daemon sends (DMA) */
     struct dma_pending *dma_pending;
     struct io_handle *io_handles; /* an application's open devices */

@@ -104,6 +104,7 @@ void session_attach(struct session *s, uint32_t id, ProtobufCMessage *msg, struc
         return;
     }
     s->device = d;
+    s->dma_notify = a->dma_notify;
     struct device_info_storage st;
     device_info_fill(&st, d);
     Dmaemu__AttachReply r = DMAEMU__ATTACH_REPLY__INIT;
@@ -285,4 +286,13 @@ void session_regs(struct session *s, uint32_t id, ProtobufCMessage *msg, struct 
     }
     regs_storage_free(&st);
     free(snap.regs);
+}
+
+/* Posted by driver processes (the shim): recorded against the driver's device. */
+HANDLER(session_driver_event)
+{
+    struct rec_event e = {.kind = REC_DRIVER_EVENT, .session = s->id};
+    e.device = s->device != NULL ? s->device->name : NULL;
+    e.driver = (const Dmaemu__DriverEvent *)msg;
+    recorder_emit(&e);
 }

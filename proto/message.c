@@ -37,6 +37,8 @@ static const struct {
     MSG_ENTRY(MSG_IO_REQUEST, dmaemu__io_request__descriptor, "IoRequest"),
     MSG_ENTRY(MSG_IO_COMPLETE, dmaemu__io_complete__descriptor, "IoComplete"),
     MSG_ENTRY(MSG_IO_CANCEL, dmaemu__io_cancel__descriptor, "IoCancel"),
+    MSG_ENTRY(MSG_DMA_NOTIFY, dmaemu__dma_notify__descriptor, "DmaNotify"),
+    MSG_ENTRY(MSG_DRIVER_EVENT, dmaemu__driver_event__descriptor, "DriverEvent"),
 };
 
 #define MSG_TABLE_LEN (sizeof(msg_table) / sizeof(msg_table[0]))

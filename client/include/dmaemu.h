@@ -190,6 +190,14 @@ enum dmaemu_region_flags {
  */
 int dmaemu_region_create(dmaemu_t *c, uint64_t bus_addr, size_t length, unsigned flags,
                          dmaemu_region_t **out);
+/*
+ * The same, with the region's bus pages in another order than its memory pages: bus page j
+ * (bus_addr + j * 4096) is memory page page_map[j]. Used to give consecutive memory scattered
+ * bus addresses, so scatter/gather code is really exercised. bus_addr and length must be
+ * multiples of 4096; page_map has length / 4096 entries, each below that count.
+ */
+int dmaemu_region_create_mapped(dmaemu_t *c, uint64_t bus_addr, size_t length, unsigned flags,
+                                const uint32_t *page_map, dmaemu_region_t **out);
 /* Unmaps and frees; the daemon stops all DMA to it first. */
 int dmaemu_region_destroy(dmaemu_t *c, dmaemu_region_t *r);
 void *dmaemu_region_ptr(const dmaemu_region_t *r);
@@ -204,7 +212,13 @@ typedef void (*dmaemu_interrupt_fn)(void *arg, enum dmaemu_irq_kind kind, unsign
 /* Called on the event thread once, when the connection is lost. */
 typedef void (*dmaemu_disconnect_fn)(void *arg, int code, const char *message);
 
+/* Called on the event thread after each device DMA operation on this driver's memory, when
+ * set before dmaemu_attach(): what the device really touched, for a verifier. */
+typedef void (*dmaemu_dma_notify_fn)(void *arg, uint64_t bus_addr, uint64_t length, bool to_host,
+                                     bool faulted, uint64_t fault_addr);
+
 void dmaemu_set_interrupt_handler(dmaemu_t *c, dmaemu_interrupt_fn fn, void *arg);
+void dmaemu_set_dma_notify_handler(dmaemu_t *c, dmaemu_dma_notify_fn fn, void *arg);
 void dmaemu_set_disconnect_handler(dmaemu_t *c, dmaemu_disconnect_fn fn, void *arg);
 
 /* Application I/O ---------------------------------------------------------------------------- */
@@ -262,7 +276,8 @@ struct dmaemu_io_request {
     uint32_t length; /* read length, write length, or IOCTL output buffer length */
     uint32_t ioctl_code;
     uint64_t offset;
-    const void *data; /* write data or IOCTL input: valid only during the callback */
+    uint32_t page_offset; /* the application buffer's offset within its page */
+    const void *data;     /* write data or IOCTL input: valid only during the callback */
     size_t data_len;
 };
 
@@ -280,6 +295,28 @@ void dmaemu_set_io_handlers(dmaemu_t *c, const struct dmaemu_io_handlers *h);
  * included. */
 int dmaemu_io_complete(dmaemu_t *c, uint32_t token, int32_t status, uint64_t information,
                        const void *data, size_t data_len);
+
+/* Driver reports for the history -------------------------------------------------------------- */
+
+/* What a driver did, as the shim reports it (all fields optional; strings may be NULL). */
+struct dmaemu_driver_event {
+    const char *kind;  /* "request", "transaction", "transfer", "isr", "dpc", "finding", "trace" */
+    const char *phase; /* "dispatched", "completed", "initialized", "executed", ... */
+    const char *text;  /* trace line or finding diagnostic */
+    const char *callback;
+    const char *direction;
+    uint64_t request, transaction, length, bytes;
+    uint32_t transfer, code;
+    int32_t status;
+    unsigned sg_count;
+    const uint64_t *sg_addr;
+    const uint32_t *sg_len;
+    unsigned param_count;
+    const uint64_t *params;
+};
+
+/* Posted: returns once sent. */
+int dmaemu_report_event(dmaemu_t *c, const struct dmaemu_driver_event *e);
 
 #ifdef __cplusplus
 }

@@ -226,6 +226,7 @@ static void conn_handle_frame(dmaemu_t *c, const struct frame *f)
         break;
     case DMAEMU__MSG_TYPE__MSG_IO_REQUEST: io_serve_request(c, f, (Dmaemu__IoRequest *)msg); break;
     case DMAEMU__MSG_TYPE__MSG_IO_CANCEL: io_serve_cancel(c, (Dmaemu__IoCancel *)msg); break;
+    case DMAEMU__MSG_TYPE__MSG_DMA_NOTIFY: io_serve_dma_notify(c, (Dmaemu__DmaNotify *)msg); break;
     default: break; /* newer daemons may post what this library does not know */
     }
     msg_free(msg);
@@ -502,5 +503,13 @@ void dmaemu_set_disconnect_handler(dmaemu_t *c, dmaemu_disconnect_fn fn, void *a
     pthread_mutex_lock(&c->lock);
     c->disconnect_fn = fn;
     c->disconnect_arg = arg;
+    pthread_mutex_unlock(&c->lock);
+}
+
+void dmaemu_set_dma_notify_handler(dmaemu_t *c, dmaemu_dma_notify_fn fn, void *arg)
+{
+    pthread_mutex_lock(&c->lock);
+    c->dma_notify_fn = fn;
+    c->dma_notify_arg = arg;
     pthread_mutex_unlock(&c->lock);
 }

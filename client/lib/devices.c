@@ -60,6 +60,7 @@ int dmaemu_attach(dmaemu_t *c, const char *device, struct dmaemu_device_info *in
 {
     Dmaemu__Attach req = DMAEMU__ATTACH__INIT;
     req.device = (char *)device;
+    req.dma_notify = c->dma_notify_fn != NULL;
     ProtobufCMessage *reply;
     struct call call =
         CALL(DMAEMU__MSG_TYPE__MSG_ATTACH, &req.base, DMAEMU__MSG_TYPE__MSG_ATTACH_REPLY);

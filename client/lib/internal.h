@@ -35,6 +35,7 @@ struct dmaemu_region {
     size_t length;
     unsigned flags;
     uint8_t *mem;
+    uint32_t *page_map; /* optional: bus page j is memory page page_map[j] */
 };
 
 struct dmaemu {
@@ -57,6 +58,8 @@ struct dmaemu {
     dmaemu_disconnect_fn disconnect_fn;
     void *disconnect_arg;
     struct dmaemu_io_handlers io; /* driver role */
+    dmaemu_dma_notify_fn dma_notify_fn;
+    void *dma_notify_arg;
 };
 
 /* error.c */
@@ -102,6 +105,7 @@ void conn_reply_error(dmaemu_t *c, uint32_t id, int wire_code, const char *msg);
 /* io.c: the driver side of application I/O (event thread). */
 void io_serve_request(dmaemu_t *c, const struct frame *f, const Dmaemu__IoRequest *m);
 void io_serve_cancel(dmaemu_t *c, const Dmaemu__IoCancel *m);
+void io_serve_dma_notify(dmaemu_t *c, const Dmaemu__DmaNotify *m);
 
 /* regions.c: serves the daemon's DMA requests from the event thread. */
 void regions_serve_read(dmaemu_t *c, const struct frame *f, const Dmaemu__DmaRead *m);

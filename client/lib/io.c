@@ -56,6 +56,8 @@ static void io_args_init(struct io_args *a, dmaemu_file_t *f, Dmaemu__IoType typ
     a->m.handle = f->handle;
     a->m.type = type;
     a->m.length = length;
+    /* Direct I/O MDLs keep the application buffer's page offset, as on Windows. */
+    a->m.page_offset = (uint32_t)((uintptr_t)(data != NULL ? data : rx) & 4095);
     struct call call =
         CALL(DMAEMU__MSG_TYPE__MSG_IO_REQUEST, &a->m.base, DMAEMU__MSG_TYPE__MSG_IO_COMPLETE);
     call.data = data;
@@ -229,6 +231,7 @@ void io_serve_request(dmaemu_t *c, const struct frame *f, const Dmaemu__IoReques
         .length = m->length,
         .ioctl_code = m->ioctl_code,
         .offset = m->offset,
+        .page_offset = m->page_offset,
         .data = f->data,
         .data_len = f->h.data_len,
     };
@@ -254,4 +257,59 @@ int dmaemu_io_complete(dmaemu_t *c, uint32_t token, int32_t status, uint64_t inf
     m.information = information;
     conn_reply(c, DMAEMU__MSG_TYPE__MSG_IO_COMPLETE, token, &m.base, data, data_len);
     return 0;
+}
+
+void io_serve_dma_notify(dmaemu_t *c, const Dmaemu__DmaNotify *m)
+{
+    pthread_mutex_lock(&c->lock);
+    dmaemu_dma_notify_fn fn = c->dma_notify_fn;
+    void *arg = c->dma_notify_arg;
+    pthread_mutex_unlock(&c->lock);
+    if (fn != NULL)
+        fn(arg, m->bus_addr, m->length, m->to_host, m->faulted, m->fault_addr);
+}
+
+/* Driver reports ------------------------------------------------------------------------------ */
+
+static char *or_empty(const char *s)
+{
+    return (char *)(s ? s : "");
+}
+
+int dmaemu_report_event(dmaemu_t *c, const struct dmaemu_driver_event *e)
+{
+    Dmaemu__DriverEvent m = DMAEMU__DRIVER_EVENT__INIT;
+    Dmaemu__SgElement *elems = calloc(e->sg_count ? e->sg_count : 1, sizeof(*elems));
+    Dmaemu__SgElement **ptrs = calloc(e->sg_count ? e->sg_count : 1, sizeof(*ptrs));
+    if (elems == NULL || ptrs == NULL) {
+        free(elems);
+        free(ptrs);
+        return dmaemu_fail(DMAEMU_E_NO_MEMORY, "out of memory");
+    }
+    for (unsigned i = 0; i < e->sg_count; i++) {
+        dmaemu__sg_element__init(&elems[i]);
+        elems[i].address = e->sg_addr[i];
+        elems[i].length = e->sg_len[i];
+        ptrs[i] = &elems[i];
+    }
+    m.kind = or_empty(e->kind);
+    m.phase = or_empty(e->phase);
+    m.text = or_empty(e->text);
+    m.callback = or_empty(e->callback);
+    m.direction = or_empty(e->direction);
+    m.request = e->request;
+    m.transaction = e->transaction;
+    m.transfer = e->transfer;
+    m.status = e->status;
+    m.length = e->length;
+    m.bytes = e->bytes;
+    m.code = e->code;
+    m.sg = ptrs;
+    m.n_sg = e->sg_count;
+    m.params = (uint64_t *)e->params;
+    m.n_params = e->param_count;
+    int rc = conn_post(c, DMAEMU__MSG_TYPE__MSG_DRIVER_EVENT, &m.base);
+    free(elems);
+    free(ptrs);
+    return rc;
 }

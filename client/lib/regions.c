@@ -54,22 +54,42 @@ static void region_release(dmaemu_t *c, struct dmaemu_region *r)
     }
     pthread_mutex_unlock(&c->lock);
     munmap(r->mem, r->length);
+    free(r->page_map);
     free(r);
 }
 
-int dmaemu_region_create(dmaemu_t *c, uint64_t bus_addr, size_t length, unsigned flags,
-                         dmaemu_region_t **out)
+static int region_check(uint64_t bus_addr, size_t length, const uint32_t *page_map)
 {
     if (length == 0 || bus_addr + (length - 1) < bus_addr)
         return dmaemu_fail(DMAEMU_E_INVALID,
                            "region of %zu bytes at bus 0x%llx is empty or wraps past the end "
                            "of the bus",
                            length, (unsigned long long)bus_addr);
+    if (page_map != NULL && (bus_addr % 4096 != 0 || length % 4096 != 0))
+        return dmaemu_fail(DMAEMU_E_INVALID, "a page-mapped region must be whole pages");
+    for (size_t i = 0; page_map != NULL && i < length / 4096; i++)
+        if (page_map[i] >= length / 4096)
+            return dmaemu_fail(DMAEMU_E_INVALID, "page map entry %zu is outside the region", i);
+    return 0;
+}
+
+static int region_create(dmaemu_t *c, uint64_t bus_addr, size_t length, unsigned flags,
+                         const uint32_t *page_map, dmaemu_region_t **out)
+{
+    int rc = region_check(bus_addr, length, page_map);
+    if (rc < 0)
+        return rc;
     struct dmaemu_region *r = calloc(1, sizeof(*r));
-    if (r == NULL)
+    size_t pages = page_map ? length / 4096 : 0;
+    if (r == NULL || (pages && (r->page_map = malloc(pages * sizeof(uint32_t))) == NULL)) {
+        free(r);
         return dmaemu_fail(DMAEMU_E_NO_MEMORY, "out of memory");
+    }
+    if (pages)
+        memcpy(r->page_map, page_map, pages * sizeof(uint32_t));
     int fd = c->remote ? region_anonymous(length, &r->mem) : region_memfd(length, &r->mem);
     if (r->mem == NULL || r->mem == MAP_FAILED) {
+        free(r->page_map);
         free(r);
         return c->remote ? DMAEMU_E_NO_MEMORY : fd;
     }
@@ -87,9 +107,11 @@ int dmaemu_region_create(dmaemu_t *c, uint64_t bus_addr, size_t length, unsigned
     m.length = length;
     m.read_only = (flags & DMAEMU_REGION_READ_ONLY) != 0;
     m.has_fd = fd >= 0;
+    m.page_map = r->page_map;
+    m.n_page_map = pages;
     struct call call = CALL(DMAEMU__MSG_TYPE__MSG_REGION_MAP, &m.base, DMAEMU__MSG_TYPE__MSG_OK);
     call.pass_fd = fd;
-    int rc = conn_call(c, &call, NULL, NULL);
+    rc = conn_call(c, &call, NULL, NULL);
     if (fd >= 0)
         close(fd);
     if (rc < 0) {
@@ -98,6 +120,20 @@ int dmaemu_region_create(dmaemu_t *c, uint64_t bus_addr, size_t length, unsigned
     }
     *out = r;
     return 0;
+}
+
+int dmaemu_region_create(dmaemu_t *c, uint64_t bus_addr, size_t length, unsigned flags,
+                         dmaemu_region_t **out)
+{
+    return region_create(c, bus_addr, length, flags, NULL, out);
+}
+
+int dmaemu_region_create_mapped(dmaemu_t *c, uint64_t bus_addr, size_t length, unsigned flags,
+                                const uint32_t *page_map, dmaemu_region_t **out)
+{
+    if (page_map == NULL)
+        return dmaemu_fail(DMAEMU_E_INVALID, "dmaemu_region_create_mapped needs a page map");
+    return region_create(c, bus_addr, length, flags, page_map, out);
 }
 
 int dmaemu_region_destroy(dmaemu_t *c, dmaemu_region_t *r)
@@ -121,6 +157,7 @@ void regions_free_all(dmaemu_t *c)
         struct dmaemu_region *r = c->regions;
         c->regions = r->next;
         munmap(r->mem, r->length);
+        free(r->page_map);
         free(r);
     }
 }
@@ -142,7 +179,8 @@ size_t dmaemu_region_length(const dmaemu_region_t *r)
 
 /* Serving the daemon's DMA (event thread) ------------------------------------------------------ */
 
-/* The bytes [bus, bus+len) if one region holds them all, else NULL. Called with c->lock held. */
+/* The bytes [bus, bus+len) if they are contiguous memory of one region, else NULL (a
+ * page-mapped region is contiguous only within a page). Called with c->lock held. */
 static uint8_t *region_lookup(dmaemu_t *c, uint64_t bus, uint64_t len, bool write)
 {
     for (struct dmaemu_region *r = c->regions; r != NULL; r = r->next) {
@@ -151,7 +189,11 @@ static uint8_t *region_lookup(dmaemu_t *c, uint64_t bus, uint64_t len, bool writ
         uint64_t off = bus - r->bus_addr;
         if (len > r->length - off || (write && (r->flags & DMAEMU_REGION_READ_ONLY)))
             return NULL;
-        return r->mem + off;
+        if (r->page_map == NULL)
+            return r->mem + off;
+        if (off % 4096 + len > 4096)
+            return NULL;
+        return r->mem + (uint64_t)r->page_map[off / 4096] * 4096 + off % 4096;
     }
     return NULL;
 }
