@@ -1,10 +1,12 @@
 /* dma.c: executes device DMA operations against the owning session's bus table. */
 #include "dma.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "device.h"
+#include "log.h"
 #include "session.h"
 
 /* Bytes moved per loop iteration, across all devices: bounds the latency other sessions see. */
@@ -206,8 +208,9 @@ void dma_on_reply(struct session *s, const struct frame *f)
 {
     struct dma_pending *p = dma_take_pending(s, f->h.request_id);
     if (p == NULL) {
-        session_error(s, 0, DMAEMU__ERROR_CODE__E_PROTOCOL, "reply to unknown request %u",
-                      f->h.request_id);
+        /* A request the daemon already forgot (its device detached or reset, or the
+         * application left): a late answer is normal, not a protocol error. */
+        log_debug("session %" PRIu64 ": late reply to request %u dropped", s->id, f->h.request_id);
         return;
     }
     struct dev_dma *op = p->op;

@@ -285,10 +285,10 @@ static void session_on_frame(struct conn *c, struct frame *f)
 {
     struct session *s = (struct session *)c;
     if (f->h.flags & FRAME_REPLY) {
-        if (s->greeted && !io_on_reply(s, f))
-            dma_on_reply(s, f);
-        else
+        if (!s->greeted)
             session_refuse(s, 0, DMAEMU__ERROR_CODE__E_PROTOCOL, "reply before Hello");
+        else if (!io_on_reply(s, f))
+            dma_on_reply(s, f);
         return;
     }
     ProtobufCMessage *msg = msg_decode(f);
