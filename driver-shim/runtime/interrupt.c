@@ -1,0 +1,291 @@
+/*
+ * interrupt.c: line interrupts as KMDF delivers them.
+ *
+ * The daemon reports INTA's level; the ISR thread runs every connected EvtInterruptIsr at DIRQL
+ * under its interrupt lock while the line is asserted, and again while it stays asserted (level
+ * semantics). After each pass it makes one round trip to the daemon, so the deassertion caused
+ * by the ISR's register writes has arrived before the line is looked at again. A line asserted
+ * and claimed by nobody 100 times in a row is an interrupt storm: a finding, and the line is
+ * ignored from then on. DPCs run on their own thread at DISPATCH_LEVEL, under the device's
+ * callback lock with AutomaticSerialization.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "shim.h"
+
+#define SHIM_STORM_LIMIT 100
+
+struct shim_interrupt {
+    struct shim_object obj;
+    struct shim_interrupt *next; /* the device's interrupts */
+    struct shim_device *device;
+    WDF_INTERRUPT_CONFIG config;
+    pthread_mutex_t lock; /* the interrupt lock */
+    KIRQL saved_irql;
+    atomic_bool dpc_queued;
+    bool connected;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool asserted; /* INTA as the daemon last reported it */
+    bool armed;    /* interrupts connected and not silenced by a storm */
+    bool dpc_pending;
+    bool stop;
+    pthread_t isr_thread, dpc_thread;
+    bool threads_started;
+} line = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+#define INTR(h, api) SHIM_CHECK(h, SHIM_INTERRUPT, struct shim_interrupt, api)
+
+static void interrupt_teardown(struct shim_object *o)
+{
+    struct shim_interrupt *i = (struct shim_interrupt *)o;
+    for (struct shim_interrupt **pp = &i->device->interrupts; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == i) {
+            *pp = i->next;
+            break;
+        }
+    }
+    pthread_mutex_destroy(&i->lock);
+    free(i);
+}
+
+NTSTATUS WdfInterruptCreate(WDFDEVICE Device, PWDF_INTERRUPT_CONFIG Configuration,
+                            PWDF_OBJECT_ATTRIBUTES Attributes, WDFINTERRUPT *Interrupt)
+{
+    struct shim_device *d =
+        SHIM_CHECK(Device, SHIM_DEVICE, struct shim_device, "WdfInterruptCreate");
+    if (d == NULL || Configuration == NULL || Configuration->EvtInterruptIsr == NULL)
+        return STATUS_INVALID_PARAMETER;
+    if (!shim_irql_at_most(PASSIVE_LEVEL, "WdfInterruptCreate"))
+        return STATUS_INVALID_DEVICE_STATE;
+    struct shim_interrupt *i = calloc(1, sizeof(*i));
+    if (i == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    i->config = *Configuration;
+    i->device = d;
+    pthread_mutex_init(&i->lock, NULL);
+    NTSTATUS st =
+        shim_object_init(&i->obj, SHIM_INTERRUPT, Attributes, &d->obj, interrupt_teardown);
+    if (!NT_SUCCESS(st)) {
+        pthread_mutex_destroy(&i->lock);
+        free(i);
+        return st;
+    }
+    i->next = d->interrupts;
+    d->interrupts = i;
+    *Interrupt = (WDFINTERRUPT)i;
+    return STATUS_SUCCESS;
+}
+
+/* The interrupt lock ------------------------------------------------------------------------- */
+
+static void intr_lock(struct shim_interrupt *i)
+{
+    pthread_mutex_lock(&i->lock);
+    i->saved_irql = shim_irql;
+    shim_irql = SHIM_DIRQL;
+}
+
+static void intr_unlock(struct shim_interrupt *i)
+{
+    shim_irql = i->saved_irql;
+    pthread_mutex_unlock(&i->lock);
+}
+
+VOID WdfInterruptAcquireLock(WDFINTERRUPT Interrupt)
+{
+    struct shim_interrupt *i = INTR(Interrupt, "WdfInterruptAcquireLock");
+    if (i != NULL)
+        intr_lock(i);
+}
+
+VOID WdfInterruptReleaseLock(WDFINTERRUPT Interrupt)
+{
+    struct shim_interrupt *i = INTR(Interrupt, "WdfInterruptReleaseLock");
+    if (i != NULL)
+        intr_unlock(i);
+}
+
+BOOLEAN WdfInterruptSynchronize(WDFINTERRUPT Interrupt, PFN_WDF_INTERRUPT_SYNCHRONIZE Callback,
+                                WDFCONTEXT Context)
+{
+    struct shim_interrupt *i = INTR(Interrupt, "WdfInterruptSynchronize");
+    if (i == NULL || Callback == NULL)
+        return FALSE;
+    BOOLEAN r;
+    intr_lock(i);
+    SHIM_CALL_RET(r, "EvtInterruptSynchronize", Callback(Interrupt, Context));
+    intr_unlock(i);
+    return r;
+}
+
+WDFDEVICE WdfInterruptGetDevice(WDFINTERRUPT Interrupt)
+{
+    struct shim_interrupt *i = INTR(Interrupt, "WdfInterruptGetDevice");
+    return i ? (WDFDEVICE)i->device : NULL;
+}
+
+BOOLEAN WdfInterruptQueueDpcForIsr(WDFINTERRUPT Interrupt)
+{
+    struct shim_interrupt *i = INTR(Interrupt, "WdfInterruptQueueDpcForIsr");
+    if (i == NULL || atomic_exchange(&i->dpc_queued, true))
+        return FALSE;
+    pthread_mutex_lock(&line.lock);
+    line.dpc_pending = true;
+    pthread_cond_broadcast(&line.cond);
+    pthread_mutex_unlock(&line.lock);
+    return TRUE;
+}
+
+/* The ISR thread ---------------------------------------------------------------------------- */
+
+void shim_interrupt_line(void *arg, enum dmaemu_irq_kind kind, unsigned index, bool asserted)
+{
+    pthread_mutex_lock(&line.lock);
+    line.asserted = asserted;
+    pthread_cond_broadcast(&line.cond);
+    pthread_mutex_unlock(&line.lock);
+}
+
+static bool isr_pass(struct shim_device *d)
+{
+    bool claimed = false;
+    for (struct shim_interrupt *i = d->interrupts; i != NULL; i = i->next) {
+        if (!i->connected)
+            continue;
+        BOOLEAN r;
+        intr_lock(i);
+        SHIM_CALL_RET(r, "EvtInterruptIsr", i->config.EvtInterruptIsr((WDFINTERRUPT)i, 0));
+        intr_unlock(i);
+        claimed |= r != FALSE;
+    }
+    struct dmaemu_driver_event e = {.kind = "isr", .phase = claimed ? "claimed" : "unclaimed"};
+    shim_report(&e);
+    return claimed;
+}
+
+static void *isr_thread(void *arg)
+{
+    unsigned unclaimed = 0;
+    pthread_mutex_lock(&line.lock);
+    while (!line.stop) {
+        if (!(line.asserted && line.armed)) {
+            pthread_cond_wait(&line.cond, &line.lock);
+            continue;
+        }
+        pthread_mutex_unlock(&line.lock);
+        bool claimed = isr_pass(shim.device);
+        dmaemu_ping(shim.conn); /* the ISR's writes reach the device and any deassert us */
+        unclaimed = claimed ? 0 : unclaimed + 1;
+        pthread_mutex_lock(&line.lock);
+        if (unclaimed == SHIM_STORM_LIMIT) {
+            line.armed = false;
+            pthread_mutex_unlock(&line.lock);
+            shim_verifier(SHIM_NO_BUGCHECK, SHIM_STORM_LIMIT, 0, 0,
+                          "interrupt storm: INTA stayed asserted through %d ISR calls that did not "
+                          "claim it; the line is now ignored",
+                          SHIM_STORM_LIMIT);
+            pthread_mutex_lock(&line.lock);
+        }
+    }
+    pthread_mutex_unlock(&line.lock);
+    return NULL;
+}
+
+/* The DPC thread ---------------------------------------------------------------------------- */
+
+static void run_dpcs(struct shim_device *d)
+{
+    for (struct shim_interrupt *i = d->interrupts; i != NULL; i = i->next) {
+        if (!atomic_exchange(&i->dpc_queued, false) || i->config.EvtInterruptDpc == NULL)
+            continue;
+        pthread_mutex_t *lock = i->config.AutomaticSerialization ? &d->callback_lock : NULL;
+        if (lock)
+            pthread_mutex_lock(lock);
+        shim_irql = DISPATCH_LEVEL;
+        SHIM_CALL("EvtInterruptDpc", i->config.EvtInterruptDpc((WDFINTERRUPT)i, (WDFOBJECT)d));
+        shim_irql = PASSIVE_LEVEL;
+        if (lock)
+            pthread_mutex_unlock(lock);
+        struct dmaemu_driver_event e = {.kind = "dpc", .phase = "ran"};
+        shim_report(&e);
+    }
+}
+
+static void *dpc_thread(void *arg)
+{
+    pthread_mutex_lock(&line.lock);
+    while (!line.stop) {
+        if (!line.dpc_pending) {
+            pthread_cond_wait(&line.cond, &line.lock);
+            continue;
+        }
+        line.dpc_pending = false;
+        pthread_mutex_unlock(&line.lock);
+        run_dpcs(shim.device);
+        pthread_mutex_lock(&line.lock);
+    }
+    pthread_mutex_unlock(&line.lock);
+    return NULL;
+}
+
+/* Connect and disconnect (power-up and power-down) ------------------------------------------- */
+
+static NTSTATUS intr_enable_call(struct shim_interrupt *i, bool enable)
+{
+    PFN_WDF_INTERRUPT_ENABLE fn =
+        enable ? i->config.EvtInterruptEnable : i->config.EvtInterruptDisable;
+    NTSTATUS st = STATUS_SUCCESS;
+    if (fn == NULL)
+        return st;
+    intr_lock(i);
+    SHIM_CALL_RET(st, enable ? "EvtInterruptEnable" : "EvtInterruptDisable",
+                  fn((WDFINTERRUPT)i, (WDFDEVICE)i->device));
+    intr_unlock(i);
+    return st;
+}
+
+NTSTATUS shim_interrupts_connect(struct shim_device *d)
+{
+    if (!line.threads_started) {
+        if (pthread_create(&line.isr_thread, NULL, isr_thread, NULL) != 0 ||
+            pthread_create(&line.dpc_thread, NULL, dpc_thread, NULL) != 0)
+            return STATUS_INSUFFICIENT_RESOURCES;
+        line.threads_started = true;
+    }
+    for (struct shim_interrupt *i = d->interrupts; i != NULL; i = i->next) {
+        NTSTATUS st = intr_enable_call(i, true);
+        if (!NT_SUCCESS(st))
+            return st;
+        i->connected = true;
+    }
+    pthread_mutex_lock(&line.lock);
+    line.armed = d->interrupts != NULL;
+    pthread_cond_broadcast(&line.cond);
+    pthread_mutex_unlock(&line.lock);
+    return STATUS_SUCCESS;
+}
+
+void shim_interrupts_disconnect(struct shim_device *d)
+{
+    for (struct shim_interrupt *i = d->interrupts; i != NULL; i = i->next) {
+        if (!i->connected)
+            continue;
+        intr_enable_call(i, false);
+        i->connected = false;
+    }
+    pthread_mutex_lock(&line.lock);
+    line.armed = false;
+    line.stop = true;
+    pthread_cond_broadcast(&line.cond);
+    pthread_mutex_unlock(&line.lock);
+    if (line.threads_started) {
+        pthread_join(line.isr_thread, NULL);
+        pthread_join(line.dpc_thread, NULL);
+        line.threads_started = false;
+    }
+}
