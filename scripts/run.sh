@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs dmaemud in the foreground with its built-in devices
-# (plx0 and plx1), listening locally and on TCP 127.0.0.1:7681 with a token. Ctrl-C stops it.
+# (plx0 and plx1), listening locally and on TCP 127.0.0.1:7681 with a token, with the sample
+# KMDF driver pci9656 attached to plx0. Ctrl-C stops both.
 # Environment: DMAEMU_TCP (default tcp://127.0.0.1:7681), DMAEMU_BUILD (default build/).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,12 +31,46 @@ else
 fi
 
 cli=$build/client/dmaemu
+driver=$build/driver-shim/samples/pci9656/pci9656
+
+# The daemon reports its listeners on a pipe once it is ready; the driver starts after that.
+fifo=$(mktemp -u)
+mkfifo "$fifo"
+exec 3<>"$fifo"
+rm -f "$fifo"
+# Their own session: Ctrl-C reaches only this script, which stops the driver before the daemon
+# so the driver powers down against a live device.
+setsid "$build/daemon/dmaemud" "${args[@]}" --listen "$tcp" --token-file "$token" \
+  --ready-fd 4 4>&3 &
+daemon_pid=$!
+driver_pid=
+stop_all() {
+  set +e # whatever their exit status, both must be stopped
+  if [ -n "$driver_pid" ]; then kill -TERM "$driver_pid" 2>/dev/null; wait "$driver_pid"; fi
+  kill -TERM "$daemon_pid" 2>/dev/null
+  wait "$daemon_pid"
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+ready=0
+while read -r -t 15 line <&3; do
+  if [ "$line" = ready ]; then ready=1; break; fi
+done
+if [ $ready -ne 1 ]; then
+  echo "run.sh: dmaemud did not start (see its messages above)" >&2
+  exit 1
+fi
+setsid "$driver" --device plx0 ${socket_uri:+--daemon "$socket_uri"} &
+driver_pid=$!
+
 echo
-echo "dmaemud is starting (Ctrl-C stops it). In another terminal:"
+echo "dmaemud is running with pci9656 on plx0 (Ctrl-C stops both). In another terminal:"
 [ -n "$socket_uri" ] && echo "  export DMAEMU_DAEMON=$socket_uri"
-echo "  $cli devices                 # over the local socket"
-echo "  $cli --daemon $tcp --token-file $token devices   # over TCP"
-echo "  $cli regs plx0                # plx0's registers, decoded"
-echo "Socket: ${socket_uri:-default (\$XDG_RUNTIME_DIR/dmaemu or /run/dmaemu)}  TCP: $tcp  token: $token"
+echo "  $cli devices                 # plx0 owned by pci9656, plx1 free"
+echo "  $cli io write plx0 --size 64K --pattern random:7"
+echo "  $cli io read plx0 --size 64K --verify random:7"
+echo "  $cli io stress plx0 --threads 4 --duration 10s"
+echo "  $cli regs plx0                # the chip's registers, decoded"
+echo "  $cli --daemon $tcp --token-file $token devices   # the same over TCP"
 echo
-exec "$build/daemon/dmaemud" "${args[@]}" --listen "$tcp" --token-file "$token"
+wait $daemon_pid

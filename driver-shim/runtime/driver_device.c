@@ -226,3 +226,23 @@ PCM_PARTIAL_RESOURCE_DESCRIPTOR WdfCmResourceListGetDescriptor(WDFCMRESLIST List
                                               "WdfCmResourceListGetDescriptor");
     return l && Index < l->count ? &l->desc[Index] : NULL;
 }
+
+/* The shim implements KMDF 1.33. */
+BOOLEAN WdfDriverIsVersionAvailable(WDFDRIVER Driver,
+                                    PWDF_DRIVER_VERSION_AVAILABLE_PARAMS VersionAvailableParams)
+{
+    PWDF_DRIVER_VERSION_AVAILABLE_PARAMS p = VersionAvailableParams;
+    return p != NULL && p->MajorVersion == 1 && p->MinorVersion <= 33;
+}
+
+/* An emulated device never idles out of D0: stopping and resuming idle are always granted. */
+NTSTATUS WdfDeviceStopIdleActual(WDFDEVICE Device, BOOLEAN WaitForD0, PVOID Tag, LONG Line,
+                                 PCHAR File)
+{
+    return DEVICE(Device, "WdfDeviceStopIdle") ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+}
+
+VOID WdfDeviceResumeIdleActual(WDFDEVICE Device, PVOID Tag, LONG Line, PCHAR File)
+{
+    DEVICE(Device, "WdfDeviceResumeIdle");
+}

@@ -140,3 +140,15 @@ PVOID WdfObjectGetTypedContextWorker(WDFOBJECT Handle, PCWDF_OBJECT_CONTEXT_TYPE
         return NULL;
     return o->context;
 }
+
+/* Objects live until WdfObjectDelete (or their parent's deletion): references only check the
+ * handle, as KMDF's verifier would. */
+VOID WdfObjectReferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCCH File)
+{
+    shim_object_check(Handle, 0, "WdfObjectReference");
+}
+
+VOID WdfObjectDereferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCCH File)
+{
+    shim_object_check(Handle, 0, "WdfObjectDereference");
+}

@@ -85,6 +85,20 @@ static bool shim_translate(const volatile void *addr, unsigned width, unsigned *
     return found;
 }
 
+/* Once the daemon is gone, every access fails the same way: say so once, not per access. */
+static void shim_register_failed(const char *what, unsigned bar, uint64_t off)
+{
+    static atomic_bool told_gone;
+    if (!dmaemu_is_connected(shim.conn)) {
+        if (!atomic_exchange(&told_gone, true))
+            shim_log("the device is gone (daemon connection lost); register accesses are "
+                     "dropped, reads return all ones");
+        return;
+    }
+    shim_log("register %s BAR%u+0x%llx failed: %s", what, bar, (unsigned long long)off,
+             dmaemu_last_error());
+}
+
 uint64_t dmaemu_shim_reg_read(const volatile void *reg, unsigned width)
 {
     unsigned bar;
@@ -97,8 +111,7 @@ uint64_t dmaemu_shim_reg_read(const volatile void *reg, unsigned width)
         return ~0ull; /* what a master-aborted PCI read returns */
     }
     if (dmaemu_mmio_read(shim.conn, bar, off, width, &value) < 0) {
-        shim_log("register read BAR%u+0x%llx failed: %s", bar, (unsigned long long)off,
-                 dmaemu_last_error());
+        shim_register_failed("read", bar, off);
         return ~0ull;
     }
     return value;
@@ -116,8 +129,7 @@ void dmaemu_shim_reg_write(volatile void *reg, unsigned width, uint64_t value)
         return;
     }
     if (dmaemu_mmio_write(shim.conn, bar, off, width, value) < 0)
-        shim_log("register write BAR%u+0x%llx failed: %s", bar, (unsigned long long)off,
-                 dmaemu_last_error());
+        shim_register_failed("write", bar, off);
 }
 
 /* MmMapIoSpace ------------------------------------------------------------------------------- */

@@ -38,6 +38,7 @@ static void mdl_init(struct shim_mdl *m, struct shim_dma_buffer *b, size_t page_
     m->mdl.ByteOffset = (ULONG)page_offset;
     m->mdl.ByteCount = (ULONG)length;
     m->mdl.MappedSystemVa = b->va + page_offset;
+    m->mdl.MdlFlags = MDL_MAPPED_TO_SYSTEM_VA; /* always mapped: the buffer is ours */
     m->magic = SHIM_MDL_MAGIC;
     m->buf = b;
 }
@@ -326,4 +327,22 @@ WDFQUEUE WdfRequestGetIoQueue(WDFREQUEST Request)
     struct shim_request *r =
         SHIM_CHECK(Request, SHIM_REQUEST, struct shim_request, "WdfRequestGetIoQueue");
     return r ? (WDFQUEUE)r->queue : NULL;
+}
+
+/* Every MDL the framework makes is mapped already; a driver's own MDL has StartVa. */
+PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode,
+                                   MEMORY_CACHING_TYPE CacheType, PVOID RequestedAddress,
+                                   ULONG BugCheckOnFailure, ULONG Priority)
+{
+    PMDL m = MemoryDescriptorList;
+    if (m == NULL)
+        return NULL;
+    return m->MappedSystemVa ? m->MappedSystemVa : (uint8_t *)m->StartVa + m->ByteOffset;
+}
+
+/* EvtIoStop's acknowledgement: the request stays with the driver until it completes it, which
+ * power-down waits for; requeueing is not offered (the queues are stopping). */
+VOID WdfRequestStopAcknowledge(WDFREQUEST Request, BOOLEAN Requeue)
+{
+    SHIM_CHECK(Request, SHIM_REQUEST, struct shim_request, "WdfRequestStopAcknowledge");
 }

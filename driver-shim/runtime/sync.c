@@ -225,3 +225,23 @@ ULONG DbgPrint(PCSTR Format, ...)
     shim_log("%s", line);
     return 0;
 }
+
+ULONG vDbgPrintEx(ULONG ComponentId, ULONG Level, PCCH Format, va_list arglist)
+{
+    char line[1024];
+    vsnprintf(line, sizeof(line), Format, arglist);
+    size_t n = strlen(line);
+    while (n > 0 && line[n - 1] == '\n')
+        line[--n] = '\0';
+    shim_log("%s", line);
+    return 0;
+}
+
+ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
+{
+    va_list ap;
+    va_start(ap, Format);
+    vDbgPrintEx(ComponentId, Level, Format, ap);
+    va_end(ap);
+    return 0;
+}
