@@ -97,13 +97,28 @@ static int conn_queue(struct conn *c, const struct iovec *iov, int iovcnt, size_
     return 0;
 }
 
+static ssize_t conn_recv(struct conn *c);
+static void conn_dispatch(struct conn *c);
+
+/* A write failed: the peer is gone, but what it wrote before leaving (a driver's last report)
+ * is still in the socket. Hear it, then close. */
+static void conn_fail_write(struct conn *c, int err)
+{
+    if (c->draining || c->closing)
+        return;
+    c->draining = true;
+    while (!c->closing && conn_recv(c) > 0)
+        conn_dispatch(c);
+    conn_close(c, "write failed: %s", strerror(err));
+}
+
 int conn_send(struct conn *c, uint8_t *buf, size_t len, const void *data, size_t data_len)
 {
     struct iovec iov[2] = {{buf, len}, {(void *)data, data_len}};
     size_t written = 0;
     int rc = 0;
 
-    if (c->closing) {
+    if (c->closing || c->draining) {
         free(buf);
         return -1;
     }
@@ -111,8 +126,9 @@ int conn_send(struct conn *c, uint8_t *buf, size_t len, const void *data, size_t
         struct msghdr m = {.msg_iov = iov, .msg_iovlen = data_len ? 2 : 1};
         ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL);
         if (n < 0 && errno != EAGAIN && errno != EINTR) {
+            int err = errno;
             free(buf);
-            conn_close(c, "write failed: %s", strerror(errno));
+            conn_fail_write(c, err);
             return -1;
         }
         written = n > 0 ? (size_t)n : 0;
@@ -212,7 +228,7 @@ static void conn_on_poll(uv_poll_t *h, int status, int events)
         return;
     }
     if ((events & UV_WRITABLE) && conn_flush(c) < 0) {
-        conn_close(c, "write failed: %s", strerror(errno));
+        conn_fail_write(c, errno);
         return;
     }
     size_t got = 0;

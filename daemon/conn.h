@@ -33,6 +33,7 @@ struct conn {
     int fd;
     bool is_unix;
     bool closing;
+    bool draining; /* a write failed: reading what the peer sent before it left */
     struct frame_buf in;
     struct frame_limits limits; /* what this side accepts */
     int fds[CONN_MAX_FDS];      /* received, not yet claimed by a frame */

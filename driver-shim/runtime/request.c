@@ -184,7 +184,9 @@ void shim_request_finish(struct shim_request *r, NTSTATUS status)
     const void *out = request_output(r, &out_len);
     if (!NT_SUCCESS(status))
         out_len = 0;
-    dmaemu_io_complete(shim.conn, r->token, status, r->information, out, out_len);
+    /* After a fatal finding the machine has "bugchecked": no request completes any more. */
+    if (!atomic_load(&shim.bugchecked))
+        dmaemu_io_complete(shim.conn, r->token, status, r->information, out, out_len);
     request_report(r, "completed", status);
     struct shim_queue *q = r->queue;
     bool dispatched = r->dispatched;

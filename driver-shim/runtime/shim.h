@@ -129,6 +129,7 @@ struct shim {
     struct shim_driver *driver;
     struct shim_device *device; /* the one device a driver process drives */
     atomic_bool stopping;
+    atomic_bool bugchecked; /* a fatal finding: the process is ending, nothing more happens */
     int exit_status;
 };
 

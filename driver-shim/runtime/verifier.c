@@ -55,6 +55,27 @@ void shim_report(const struct dmaemu_driver_event *e)
         dmaemu_report_event(shim.conn, e);
 }
 
+/* The report is posted: a round trip makes sure the daemon has it before the process ends. */
+static void *shim_verifier_exit(void *arg)
+{
+    if (shim.conn != NULL)
+        dmaemu_ping(shim.conn);
+    _exit(SHIM_EXIT_VERIFIER);
+}
+
+static void shim_verifier_stop(void)
+{
+    atomic_store(&shim.bugchecked, true);
+    shim_log("stopping the driver (run with --verifier=log to record findings and go on)");
+    if (shim.conn == NULL || dmaemu_ping(shim.conn) != DMAEMU_E_CONTEXT)
+        _exit(SHIM_EXIT_VERIFIER);
+    /* On libdmaemu's event thread (a DMA notification) the round trip cannot be awaited
+     * here: that thread must go on reading to receive the answer. */
+    pthread_t t;
+    if (pthread_create(&t, NULL, shim_verifier_exit, NULL) != 0)
+        _exit(SHIM_EXIT_VERIFIER);
+}
+
 void shim_verifier(unsigned code, uint64_t p1, uint64_t p2, uint64_t p3, const char *fmt, ...)
 {
     char what[512], text[768];
@@ -81,12 +102,8 @@ void shim_verifier(unsigned code, uint64_t p1, uint64_t p2, uint64_t p3, const c
                                     .params = params,
                                     .param_count = 3};
     shim_report(&e);
-    if (!shim.opt.verifier_log_only) {
-        shim_log("stopping the driver (run with --verifier=log to record findings and go on)");
-        if (shim.conn != NULL)
-            dmaemu_ping(shim.conn); /* the report is posted: make sure it left before we do */
-        _exit(SHIM_EXIT_VERIFIER);
-    }
+    if (!shim.opt.verifier_log_only)
+        shim_verifier_stop();
 }
 
 bool shim_irql_at_most(KIRQL max_irql, const char *api)

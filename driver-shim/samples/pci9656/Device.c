@@ -548,7 +548,7 @@ Routine Description:
     devExt = Pci9656GetDeviceContext(Device);
 
     TraceEvents(TRACE_LEVEL_INFORMATION, DBG_POWER,
-                "%!FUNC! from D%d", PreviousState - WdfPowerDeviceD0);
+                "%!FUNC! from power state %d", PreviousState);
 
     Pci9656ResetChip(devExt);
 
@@ -589,7 +589,7 @@ Routine Description:
     devExt = Pci9656GetDeviceContext(Device);
 
     TraceEvents(TRACE_LEVEL_INFORMATION, DBG_POWER,
-                "%!FUNC! to D%d", TargetState - WdfPowerDeviceD0);
+                "%!FUNC! to power state %d", TargetState);
 
     WRITE_REGISTER_ULONG(&devExt->Regs->Intcsr, 0);
     Pci9656ResetChip(devExt);
