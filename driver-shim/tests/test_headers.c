@@ -97,7 +97,8 @@ C_ASSERT(sizeof(LARGE_INTEGER) == 8);
 C_ASSERT(sizeof(PHYSICAL_ADDRESS) == 8);
 C_ASSERT(sizeof(GUID) == 16);
 C_ASSERT(sizeof(LIST_ENTRY) == 2 * sizeof(void *));
-C_ASSERT(sizeof(UNICODE_STRING) == 2 * sizeof(USHORT) + (sizeof(void *) == 8 ? 4 : 0) + sizeof(void *));
+C_ASSERT(sizeof(UNICODE_STRING) ==
+         2 * sizeof(USHORT) + (sizeof(void *) == 8 ? 4 : 0) + sizeof(void *));
 C_ASSERT((LONG)-1 < 0 && (NTSTATUS)-1 < 0 && (ULONG)-1 > 0 && (ULONG_PTR)-1 > 0);
 C_ASSERT(SAME_TYPE(SIZE_T, size_t));
 C_ASSERT(SAME_TYPE(WCHAR, uint16_t));
@@ -255,11 +256,10 @@ C_ASSERT(FIELD_OFFSET(MDL, MdlFlags) == sizeof(void *) + 2);
 C_ASSERT(FIELD_OFFSET(MDL, ByteOffset) == FIELD_OFFSET(MDL, ByteCount) + 4);
 C_ASSERT(MDL_MAPPED_TO_SYSTEM_VA == 1 && MDL_SOURCE_IS_NONPAGED_POOL == 4 &&
          MDL_WRITE_OPERATION == 0x80);
-C_ASSERT(WdfDmaProfileInvalid == 0 && WdfDmaProfilePacket == 1 &&
-         WdfDmaProfileScatterGather == 2 && WdfDmaProfilePacket64 == 3 &&
-         WdfDmaProfileScatterGather64 == 4 && WdfDmaProfileScatterGatherDuplex == 5 &&
-         WdfDmaProfileScatterGather64Duplex == 6 && WdfDmaProfileSystem == 7 &&
-         WdfDmaProfileSystemDuplex == 8);
+C_ASSERT(WdfDmaProfileInvalid == 0 && WdfDmaProfilePacket == 1 && WdfDmaProfileScatterGather == 2 &&
+         WdfDmaProfilePacket64 == 3 && WdfDmaProfileScatterGather64 == 4 &&
+         WdfDmaProfileScatterGatherDuplex == 5 && WdfDmaProfileScatterGather64Duplex == 6 &&
+         WdfDmaProfileSystem == 7 && WdfDmaProfileSystemDuplex == 8);
 C_ASSERT(WdfDmaDirectionReadFromDevice == FALSE && WdfDmaDirectionWriteToDevice == TRUE);
 C_ASSERT(WDF_DMA_ENABLER_CONFIG_NO_SGLIST_PREALLOCATION == 1 &&
          WDF_DMA_ENABLER_CONFIG_REQUIRE_SINGLE_TRANSFER == 2);
@@ -446,8 +446,7 @@ ROLE(WDF_OBJECT_CONTEXT_DESTROY, VOID(WDFOBJECT));
 ROLE(WDF_DEVICE_FILE_CREATE, VOID(WDFDEVICE, WDFREQUEST, WDFFILEOBJECT));
 ROLE(WDF_FILE_CLOSE, VOID(WDFFILEOBJECT));
 ROLE(WDF_FILE_CLEANUP, VOID(WDFFILEOBJECT));
-ROLE(WDF_DEVICE_PNP_STATE_CHANGE_NOTIFICATION,
-     VOID(WDFDEVICE, PCWDF_DEVICE_PNP_NOTIFICATION_DATA));
+ROLE(WDF_DEVICE_PNP_STATE_CHANGE_NOTIFICATION, VOID(WDFDEVICE, PCWDF_DEVICE_PNP_NOTIFICATION_DATA));
 ROLE(WDF_DEVICE_POWER_STATE_CHANGE_NOTIFICATION,
      VOID(WDFDEVICE, PCWDF_DEVICE_POWER_NOTIFICATION_DATA));
 ROLE(WDF_DEVICE_POWER_POLICY_STATE_CHANGE_NOTIFICATION,
@@ -493,8 +492,7 @@ ROLE(WDF_IO_QUEUE_IO_RESUME, VOID(WDFQUEUE, WDFREQUEST));
 ROLE(WDF_IO_QUEUE_IO_READ, VOID(WDFQUEUE, WDFREQUEST, size_t));
 ROLE(WDF_IO_QUEUE_IO_WRITE, VOID(WDFQUEUE, WDFREQUEST, size_t));
 ROLE(WDF_IO_QUEUE_IO_DEVICE_CONTROL, VOID(WDFQUEUE, WDFREQUEST, size_t, size_t, ULONG));
-ROLE(WDF_IO_QUEUE_IO_INTERNAL_DEVICE_CONTROL,
-     VOID(WDFQUEUE, WDFREQUEST, size_t, size_t, ULONG));
+ROLE(WDF_IO_QUEUE_IO_INTERNAL_DEVICE_CONTROL, VOID(WDFQUEUE, WDFREQUEST, size_t, size_t, ULONG));
 ROLE(WDF_IO_QUEUE_IO_CANCELED_ON_QUEUE, VOID(WDFQUEUE, WDFREQUEST));
 ROLE(WDF_IO_QUEUE_STATE, VOID(WDFQUEUE, WDFCONTEXT));
 ROLE(WDF_REQUEST_CANCEL, VOID(WDFREQUEST));
@@ -574,7 +572,8 @@ SIG(WdfDeviceQueryProperty, NTSTATUS(WDFDEVICE, DEVICE_REGISTRY_PROPERTY, ULONG,
 SIG(WdfFdoQueryForInterface, NTSTATUS(WDFDEVICE, LPCGUID, PINTERFACE, USHORT, USHORT, PVOID));
 SIG(WdfCmResourceListGetCount, ULONG(WDFCMRESLIST));
 SIG(WdfCmResourceListGetDescriptor, PCM_PARTIAL_RESOURCE_DESCRIPTOR(WDFCMRESLIST, ULONG));
-SIG(WdfIoQueueCreate, NTSTATUS(WDFDEVICE, PWDF_IO_QUEUE_CONFIG, PWDF_OBJECT_ATTRIBUTES, WDFQUEUE *));
+SIG(WdfIoQueueCreate,
+    NTSTATUS(WDFDEVICE, PWDF_IO_QUEUE_CONFIG, PWDF_OBJECT_ATTRIBUTES, WDFQUEUE *));
 SIG(WdfIoQueueGetDevice, WDFDEVICE(WDFQUEUE));
 SIG(WdfIoQueueStart, VOID(WDFQUEUE));
 SIG(WdfIoQueueStop, VOID(WDFQUEUE, PFN_WDF_IO_QUEUE_STATE, WDFCONTEXT));
@@ -615,14 +614,13 @@ SIG(WdfCommonBufferCreateWithConfig, NTSTATUS(WDFDMAENABLER, size_t, PWDF_COMMON
 SIG(WdfCommonBufferGetAlignedVirtualAddress, PVOID(WDFCOMMONBUFFER));
 SIG(WdfCommonBufferGetAlignedLogicalAddress, PHYSICAL_ADDRESS(WDFCOMMONBUFFER));
 SIG(WdfCommonBufferGetLength, size_t(WDFCOMMONBUFFER));
-SIG(WdfDmaTransactionCreate,
-    NTSTATUS(WDFDMAENABLER, PWDF_OBJECT_ATTRIBUTES, WDFDMATRANSACTION *));
+SIG(WdfDmaTransactionCreate, NTSTATUS(WDFDMAENABLER, PWDF_OBJECT_ATTRIBUTES, WDFDMATRANSACTION *));
 SIG(WdfDmaTransactionInitializeUsingRequest,
     NTSTATUS(WDFDMATRANSACTION, WDFREQUEST, PFN_WDF_PROGRAM_DMA, WDF_DMA_DIRECTION));
-SIG(WdfDmaTransactionInitialize, NTSTATUS(WDFDMATRANSACTION, PFN_WDF_PROGRAM_DMA,
-                                          WDF_DMA_DIRECTION, PMDL, PVOID, size_t));
-SIG(WdfDmaTransactionInitializeUsingOffset, NTSTATUS(WDFDMATRANSACTION, PFN_WDF_PROGRAM_DMA,
-                                                     WDF_DMA_DIRECTION, PMDL, size_t, size_t));
+SIG(WdfDmaTransactionInitialize,
+    NTSTATUS(WDFDMATRANSACTION, PFN_WDF_PROGRAM_DMA, WDF_DMA_DIRECTION, PMDL, PVOID, size_t));
+SIG(WdfDmaTransactionInitializeUsingOffset,
+    NTSTATUS(WDFDMATRANSACTION, PFN_WDF_PROGRAM_DMA, WDF_DMA_DIRECTION, PMDL, size_t, size_t));
 SIG(WdfDmaTransactionExecute, NTSTATUS(WDFDMATRANSACTION, WDFCONTEXT));
 SIG(WdfDmaTransactionDmaCompleted, BOOLEAN(WDFDMATRANSACTION, NTSTATUS *));
 SIG(WdfDmaTransactionDmaCompletedWithLength, BOOLEAN(WDFDMATRANSACTION, size_t, NTSTATUS *));
@@ -732,131 +730,279 @@ SIG(RtlSizeTMult, NTSTATUS(SIZE_T, SIZE_T, SIZE_T *));
 /* Every routine the headers declare for the runtime is referenced (not called) here, so a
  * declaration that disappears or is renamed fails this test. */
 #define DECLARED(fn) C_ASSERT(sizeof(&(fn)) == sizeof(void (*)(void)))
-DECLARED(DbgBreakPoint); DECLARED(DbgPrint); DECLARED(DbgPrintEx); DECLARED(vDbgPrintEx);
-DECLARED(ExAllocatePool2); DECLARED(ExAllocatePoolWithTag); DECLARED(ExFreePool);
-DECLARED(ExFreePoolWithTag); DECLARED(ExRaiseStatus); DECLARED(IoAllocateMdl);
-DECLARED(IoCreateDeviceSecure); DECLARED(IoFreeMdl); DECLARED(KeAcquireSpinLockAtDpcLevel);
-DECLARED(KeAcquireSpinLockRaiseToDpc); DECLARED(KeBugCheck); DECLARED(KeBugCheckEx);
-DECLARED(KeClearEvent); DECLARED(KeDelayExecutionThread); DECLARED(KeGetCurrentIrql);
-DECLARED(KeGetCurrentProcessorNumberEx); DECLARED(KeInitializeEvent); DECLARED(KeLowerIrql);
-DECLARED(KeQueryInterruptTime); DECLARED(KeQueryPerformanceCounter); DECLARED(KeQuerySystemTime);
-DECLARED(KeQuerySystemTimePrecise); DECLARED(KeQueryTickCount); DECLARED(KeQueryTimeIncrement);
-DECLARED(KeRaiseIrqlToDpcLevel); DECLARED(KeReadStateEvent); DECLARED(KeReleaseSpinLock);
-DECLARED(KeReleaseSpinLockFromDpcLevel); DECLARED(KeResetEvent); DECLARED(KeSetEvent);
-DECLARED(KeStallExecutionProcessor); DECLARED(KeTryToAcquireSpinLockAtDpcLevel);
-DECLARED(KeWaitForSingleObject); DECLARED(KfRaiseIrql); DECLARED(MmAllocateContiguousMemory);
-DECLARED(MmAllocateContiguousMemorySpecifyCache); DECLARED(MmBuildMdlForNonPagedPool);
-DECLARED(MmFreeContiguousMemory); DECLARED(MmGetPhysicalAddress);
-DECLARED(MmGetSystemRoutineAddress); DECLARED(MmIsAddressValid); DECLARED(MmMapIoSpace);
-DECLARED(MmMapIoSpaceEx); DECLARED(MmMapLockedPagesSpecifyCache); DECLARED(MmProbeAndLockPages);
-DECLARED(MmUnlockPages); DECLARED(MmUnmapIoSpace); DECLARED(MmUnmapLockedPages);
-DECLARED(PsGetCurrentProcessId); DECLARED(PsGetCurrentThreadId);
-DECLARED(WdfCmResourceListGetCount); DECLARED(WdfCmResourceListGetDescriptor);
-DECLARED(WdfCommonBufferCreate); DECLARED(WdfCommonBufferCreateWithConfig);
-DECLARED(WdfCommonBufferGetAlignedLogicalAddress); DECLARED(WdfCommonBufferGetAlignedVirtualAddress);
-DECLARED(WdfCommonBufferGetLength); DECLARED(WdfControlDeviceInitAllocate);
-DECLARED(WdfControlDeviceInitSetShutdownNotification); DECLARED(WdfControlFinishInitializing);
-DECLARED(WdfDeviceAssignS0IdleSettings); DECLARED(WdfDeviceAssignSxWakeSettings);
-DECLARED(WdfDeviceConfigureRequestDispatching); DECLARED(WdfDeviceCreate);
-DECLARED(WdfDeviceCreateDeviceInterface); DECLARED(WdfDeviceCreateSymbolicLink);
-DECLARED(WdfDeviceGetAlignmentRequirement); DECLARED(WdfDeviceGetDefaultQueue);
-DECLARED(WdfDeviceGetDevicePnpState); DECLARED(WdfDeviceGetDevicePowerPolicyState);
-DECLARED(WdfDeviceGetDevicePowerState); DECLARED(WdfDeviceGetDeviceState);
-DECLARED(WdfDeviceGetDriver); DECLARED(WdfDeviceGetIoTarget); DECLARED(WdfDeviceInitAssignName);
-DECLARED(WdfDeviceInitAssignSDDLString); DECLARED(WdfDeviceInitFree);
-DECLARED(WdfDeviceInitSetCharacteristics); DECLARED(WdfDeviceInitSetDeviceClass);
-DECLARED(WdfDeviceInitSetDeviceType); DECLARED(WdfDeviceInitSetExclusive);
-DECLARED(WdfDeviceInitSetFileObjectConfig); DECLARED(WdfDeviceInitSetIoInCallerContextCallback);
-DECLARED(WdfDeviceInitSetIoType); DECLARED(WdfDeviceInitSetIoTypeEx);
-DECLARED(WdfDeviceInitSetPnpPowerEventCallbacks); DECLARED(WdfDeviceInitSetPowerInrush);
-DECLARED(WdfDeviceInitSetPowerNotPageable); DECLARED(WdfDeviceInitSetPowerPageable);
-DECLARED(WdfDeviceInitSetPowerPolicyEventCallbacks); DECLARED(WdfDeviceInitSetPowerPolicyOwnership);
-DECLARED(WdfDeviceInitSetReleaseHardwareOrderOnFailure); DECLARED(WdfDeviceInitSetRequestAttributes);
-DECLARED(WdfDeviceOpenRegistryKey); DECLARED(WdfDeviceQueryProperty);
-DECLARED(WdfDeviceResumeIdleActual); DECLARED(WdfDeviceSetAlignmentRequirement);
-DECLARED(WdfDeviceSetDeviceInterfaceState); DECLARED(WdfDeviceSetDeviceState);
-DECLARED(WdfDeviceSetFailed); DECLARED(WdfDeviceSetPnpCapabilities);
-DECLARED(WdfDeviceSetPowerCapabilities); DECLARED(WdfDeviceStopIdleActual);
-DECLARED(WdfDeviceWdmGetAttachedDevice); DECLARED(WdfDeviceWdmGetDeviceObject);
-DECLARED(WdfDeviceWdmGetPhysicalDevice); DECLARED(WdfDmaEnablerConfigureSystemProfile);
-DECLARED(WdfDmaEnablerCreate); DECLARED(WdfDmaEnablerGetFragmentLength);
-DECLARED(WdfDmaEnablerGetMaximumLength); DECLARED(WdfDmaEnablerGetMaximumScatterGatherElements);
-DECLARED(WdfDmaEnablerSetMaximumScatterGatherElements); DECLARED(WdfDmaEnablerWdmGetDmaAdapter);
-DECLARED(WdfDmaTransactionAllocateResources); DECLARED(WdfDmaTransactionCancel);
-DECLARED(WdfDmaTransactionCreate); DECLARED(WdfDmaTransactionDmaCompleted);
-DECLARED(WdfDmaTransactionDmaCompletedFinal); DECLARED(WdfDmaTransactionDmaCompletedWithLength);
-DECLARED(WdfDmaTransactionExecute); DECLARED(WdfDmaTransactionFreeResources);
-DECLARED(WdfDmaTransactionGetBytesTransferred); DECLARED(WdfDmaTransactionGetCurrentDmaTransferLength);
-DECLARED(WdfDmaTransactionGetDevice); DECLARED(WdfDmaTransactionGetRequest);
-DECLARED(WdfDmaTransactionGetTransferInfo); DECLARED(WdfDmaTransactionInitialize);
-DECLARED(WdfDmaTransactionInitializeUsingOffset); DECLARED(WdfDmaTransactionInitializeUsingRequest);
-DECLARED(WdfDmaTransactionRelease); DECLARED(WdfDmaTransactionSetChannelConfigurationCallback);
-DECLARED(WdfDmaTransactionSetDeviceAddressOffset); DECLARED(WdfDmaTransactionSetImmediateExecution);
-DECLARED(WdfDmaTransactionSetMaximumLength); DECLARED(WdfDmaTransactionSetSingleTransferRequirement);
-DECLARED(WdfDmaTransactionSetTransferCompleteCallback); DECLARED(WdfDmaTransactionStopSystemTransfer);
-DECLARED(WdfDmaTransactionWdmGetTransferContext); DECLARED(WdfDpcCancel); DECLARED(WdfDpcCreate);
-DECLARED(WdfDpcEnqueue); DECLARED(WdfDpcGetParentObject); DECLARED(WdfDriverCreate);
-DECLARED(WdfDriverGetRegistryPath); DECLARED(WdfDriverIsVersionAvailable);
-DECLARED(WdfDriverOpenParametersRegistryKey); DECLARED(WdfDriverWdmGetDriverObject);
-DECLARED(WdfFdoInitSetEventCallbacks); DECLARED(WdfFdoInitSetFilter);
-DECLARED(WdfFdoInitWdmGetPhysicalDevice); DECLARED(WdfFdoQueryForInterface);
-DECLARED(WdfFileObjectGetDevice); DECLARED(WdfFileObjectGetFileName); DECLARED(WdfFileObjectGetFlags);
-DECLARED(WdfFileObjectWdmGetFileObject); DECLARED(WdfGetDriver); DECLARED(WdfInterruptAcquireLock);
-DECLARED(WdfInterruptCreate); DECLARED(WdfInterruptDisable); DECLARED(WdfInterruptEnable);
-DECLARED(WdfInterruptGetDevice); DECLARED(WdfInterruptGetInfo); DECLARED(WdfInterruptQueueDpcForIsr);
-DECLARED(WdfInterruptQueueWorkItemForIsr); DECLARED(WdfInterruptReleaseLock);
-DECLARED(WdfInterruptReportActive); DECLARED(WdfInterruptReportInactive);
-DECLARED(WdfInterruptSetExtendedPolicy); DECLARED(WdfInterruptSetPolicy);
-DECLARED(WdfInterruptSynchronize); DECLARED(WdfInterruptTryToAcquireLock);
-DECLARED(WdfInterruptWdmGetInterrupt); DECLARED(WdfIoQueueCreate); DECLARED(WdfIoQueueDrain);
-DECLARED(WdfIoQueueDrainSynchronously); DECLARED(WdfIoQueueGetDevice); DECLARED(WdfIoQueueGetState);
-DECLARED(WdfIoQueuePurge); DECLARED(WdfIoQueuePurgeSynchronously); DECLARED(WdfIoQueueReadyNotify);
-DECLARED(WdfIoQueueRetrieveNextRequest); DECLARED(WdfIoQueueStart); DECLARED(WdfIoQueueStop);
-DECLARED(WdfIoQueueStopAndPurge); DECLARED(WdfIoQueueStopAndPurgeSynchronously);
-DECLARED(WdfIoQueueStopSynchronously); DECLARED(WdfObjectAcquireLock);
-DECLARED(WdfObjectAllocateContext); DECLARED(WdfObjectContextGetObject); DECLARED(WdfObjectCreate);
-DECLARED(WdfObjectDelete); DECLARED(WdfObjectDereferenceActual);
-DECLARED(WdfObjectGetTypedContextWorker); DECLARED(WdfObjectQuery); DECLARED(WdfObjectReferenceActual);
-DECLARED(WdfObjectReleaseLock); DECLARED(WdfRegistryAssignULong); DECLARED(WdfRegistryClose);
-DECLARED(WdfRegistryQueryULong); DECLARED(WdfRegistryQueryValue); DECLARED(WdfRequestCancelSentRequest);
-DECLARED(WdfRequestComplete); DECLARED(WdfRequestCompleteWithInformation);
-DECLARED(WdfRequestCompleteWithPriorityBoost); DECLARED(WdfRequestCreate);
-DECLARED(WdfRequestForwardToIoQueue); DECLARED(WdfRequestGetFileObject);
-DECLARED(WdfRequestGetInformation); DECLARED(WdfRequestGetIoQueue); DECLARED(WdfRequestGetParameters);
-DECLARED(WdfRequestGetRequestorMode); DECLARED(WdfRequestGetRequestorProcessId);
-DECLARED(WdfRequestGetStatus); DECLARED(WdfRequestIsCanceled); DECLARED(WdfRequestIsFrom32BitProcess);
-DECLARED(WdfRequestMarkCancelable); DECLARED(WdfRequestMarkCancelableEx); DECLARED(WdfRequestRequeue);
-DECLARED(WdfRequestRetrieveInputBuffer); DECLARED(WdfRequestRetrieveInputWdmMdl);
-DECLARED(WdfRequestRetrieveOutputBuffer); DECLARED(WdfRequestRetrieveOutputWdmMdl);
-DECLARED(WdfRequestRetrieveUnsafeUserInputBuffer); DECLARED(WdfRequestRetrieveUnsafeUserOutputBuffer);
-DECLARED(WdfRequestReuse); DECLARED(WdfRequestSetInformation); DECLARED(WdfRequestStopAcknowledge);
-DECLARED(WdfRequestUnmarkCancelable); DECLARED(WdfRequestWdmGetIrp); DECLARED(WdfSpinLockAcquire);
-DECLARED(WdfSpinLockCreate); DECLARED(WdfSpinLockRelease); DECLARED(WdfTimerCreate);
-DECLARED(WdfTimerGetParentObject); DECLARED(WdfTimerStart); DECLARED(WdfTimerStop);
-DECLARED(WdfWaitLockAcquire); DECLARED(WdfWaitLockCreate); DECLARED(WdfWaitLockRelease);
-DECLARED(WdfWdmDeviceGetWdfDeviceHandle); DECLARED(WdfWdmDriverGetWdfDriverHandle);
-DECLARED(WdfWorkItemCreate); DECLARED(WdfWorkItemEnqueue); DECLARED(WdfWorkItemFlush);
-DECLARED(WdfWorkItemGetParentObject); DECLARED(dmaemu_shim_utf16_from_wchar);
-DECLARED(dmaemu_shim_vsnprintf_a); DECLARED(dmaemu_shim_vsnprintf_w);
+DECLARED(DbgBreakPoint);
+DECLARED(DbgPrint);
+DECLARED(DbgPrintEx);
+DECLARED(vDbgPrintEx);
+DECLARED(ExAllocatePool2);
+DECLARED(ExAllocatePoolWithTag);
+DECLARED(ExFreePool);
+DECLARED(ExFreePoolWithTag);
+DECLARED(ExRaiseStatus);
+DECLARED(IoAllocateMdl);
+DECLARED(IoCreateDeviceSecure);
+DECLARED(IoFreeMdl);
+DECLARED(KeAcquireSpinLockAtDpcLevel);
+DECLARED(KeAcquireSpinLockRaiseToDpc);
+DECLARED(KeBugCheck);
+DECLARED(KeBugCheckEx);
+DECLARED(KeClearEvent);
+DECLARED(KeDelayExecutionThread);
+DECLARED(KeGetCurrentIrql);
+DECLARED(KeGetCurrentProcessorNumberEx);
+DECLARED(KeInitializeEvent);
+DECLARED(KeLowerIrql);
+DECLARED(KeQueryInterruptTime);
+DECLARED(KeQueryPerformanceCounter);
+DECLARED(KeQuerySystemTime);
+DECLARED(KeQuerySystemTimePrecise);
+DECLARED(KeQueryTickCount);
+DECLARED(KeQueryTimeIncrement);
+DECLARED(KeRaiseIrqlToDpcLevel);
+DECLARED(KeReadStateEvent);
+DECLARED(KeReleaseSpinLock);
+DECLARED(KeReleaseSpinLockFromDpcLevel);
+DECLARED(KeResetEvent);
+DECLARED(KeSetEvent);
+DECLARED(KeStallExecutionProcessor);
+DECLARED(KeTryToAcquireSpinLockAtDpcLevel);
+DECLARED(KeWaitForSingleObject);
+DECLARED(KfRaiseIrql);
+DECLARED(MmAllocateContiguousMemory);
+DECLARED(MmAllocateContiguousMemorySpecifyCache);
+DECLARED(MmBuildMdlForNonPagedPool);
+DECLARED(MmFreeContiguousMemory);
+DECLARED(MmGetPhysicalAddress);
+DECLARED(MmGetSystemRoutineAddress);
+DECLARED(MmIsAddressValid);
+DECLARED(MmMapIoSpace);
+DECLARED(MmMapIoSpaceEx);
+DECLARED(MmMapLockedPagesSpecifyCache);
+DECLARED(MmProbeAndLockPages);
+DECLARED(MmUnlockPages);
+DECLARED(MmUnmapIoSpace);
+DECLARED(MmUnmapLockedPages);
+DECLARED(PsGetCurrentProcessId);
+DECLARED(PsGetCurrentThreadId);
+DECLARED(WdfCmResourceListGetCount);
+DECLARED(WdfCmResourceListGetDescriptor);
+DECLARED(WdfCommonBufferCreate);
+DECLARED(WdfCommonBufferCreateWithConfig);
+DECLARED(WdfCommonBufferGetAlignedLogicalAddress);
+DECLARED(WdfCommonBufferGetAlignedVirtualAddress);
+DECLARED(WdfCommonBufferGetLength);
+DECLARED(WdfControlDeviceInitAllocate);
+DECLARED(WdfControlDeviceInitSetShutdownNotification);
+DECLARED(WdfControlFinishInitializing);
+DECLARED(WdfDeviceAssignS0IdleSettings);
+DECLARED(WdfDeviceAssignSxWakeSettings);
+DECLARED(WdfDeviceConfigureRequestDispatching);
+DECLARED(WdfDeviceCreate);
+DECLARED(WdfDeviceCreateDeviceInterface);
+DECLARED(WdfDeviceCreateSymbolicLink);
+DECLARED(WdfDeviceGetAlignmentRequirement);
+DECLARED(WdfDeviceGetDefaultQueue);
+DECLARED(WdfDeviceGetDevicePnpState);
+DECLARED(WdfDeviceGetDevicePowerPolicyState);
+DECLARED(WdfDeviceGetDevicePowerState);
+DECLARED(WdfDeviceGetDeviceState);
+DECLARED(WdfDeviceGetDriver);
+DECLARED(WdfDeviceGetIoTarget);
+DECLARED(WdfDeviceInitAssignName);
+DECLARED(WdfDeviceInitAssignSDDLString);
+DECLARED(WdfDeviceInitFree);
+DECLARED(WdfDeviceInitSetCharacteristics);
+DECLARED(WdfDeviceInitSetDeviceClass);
+DECLARED(WdfDeviceInitSetDeviceType);
+DECLARED(WdfDeviceInitSetExclusive);
+DECLARED(WdfDeviceInitSetFileObjectConfig);
+DECLARED(WdfDeviceInitSetIoInCallerContextCallback);
+DECLARED(WdfDeviceInitSetIoType);
+DECLARED(WdfDeviceInitSetIoTypeEx);
+DECLARED(WdfDeviceInitSetPnpPowerEventCallbacks);
+DECLARED(WdfDeviceInitSetPowerInrush);
+DECLARED(WdfDeviceInitSetPowerNotPageable);
+DECLARED(WdfDeviceInitSetPowerPageable);
+DECLARED(WdfDeviceInitSetPowerPolicyEventCallbacks);
+DECLARED(WdfDeviceInitSetPowerPolicyOwnership);
+DECLARED(WdfDeviceInitSetReleaseHardwareOrderOnFailure);
+DECLARED(WdfDeviceInitSetRequestAttributes);
+DECLARED(WdfDeviceOpenRegistryKey);
+DECLARED(WdfDeviceQueryProperty);
+DECLARED(WdfDeviceResumeIdleActual);
+DECLARED(WdfDeviceSetAlignmentRequirement);
+DECLARED(WdfDeviceSetDeviceInterfaceState);
+DECLARED(WdfDeviceSetDeviceState);
+DECLARED(WdfDeviceSetFailed);
+DECLARED(WdfDeviceSetPnpCapabilities);
+DECLARED(WdfDeviceSetPowerCapabilities);
+DECLARED(WdfDeviceStopIdleActual);
+DECLARED(WdfDeviceWdmGetAttachedDevice);
+DECLARED(WdfDeviceWdmGetDeviceObject);
+DECLARED(WdfDeviceWdmGetPhysicalDevice);
+DECLARED(WdfDmaEnablerConfigureSystemProfile);
+DECLARED(WdfDmaEnablerCreate);
+DECLARED(WdfDmaEnablerGetFragmentLength);
+DECLARED(WdfDmaEnablerGetMaximumLength);
+DECLARED(WdfDmaEnablerGetMaximumScatterGatherElements);
+DECLARED(WdfDmaEnablerSetMaximumScatterGatherElements);
+DECLARED(WdfDmaEnablerWdmGetDmaAdapter);
+DECLARED(WdfDmaTransactionAllocateResources);
+DECLARED(WdfDmaTransactionCancel);
+DECLARED(WdfDmaTransactionCreate);
+DECLARED(WdfDmaTransactionDmaCompleted);
+DECLARED(WdfDmaTransactionDmaCompletedFinal);
+DECLARED(WdfDmaTransactionDmaCompletedWithLength);
+DECLARED(WdfDmaTransactionExecute);
+DECLARED(WdfDmaTransactionFreeResources);
+DECLARED(WdfDmaTransactionGetBytesTransferred);
+DECLARED(WdfDmaTransactionGetCurrentDmaTransferLength);
+DECLARED(WdfDmaTransactionGetDevice);
+DECLARED(WdfDmaTransactionGetRequest);
+DECLARED(WdfDmaTransactionGetTransferInfo);
+DECLARED(WdfDmaTransactionInitialize);
+DECLARED(WdfDmaTransactionInitializeUsingOffset);
+DECLARED(WdfDmaTransactionInitializeUsingRequest);
+DECLARED(WdfDmaTransactionRelease);
+DECLARED(WdfDmaTransactionSetChannelConfigurationCallback);
+DECLARED(WdfDmaTransactionSetDeviceAddressOffset);
+DECLARED(WdfDmaTransactionSetImmediateExecution);
+DECLARED(WdfDmaTransactionSetMaximumLength);
+DECLARED(WdfDmaTransactionSetSingleTransferRequirement);
+DECLARED(WdfDmaTransactionSetTransferCompleteCallback);
+DECLARED(WdfDmaTransactionStopSystemTransfer);
+DECLARED(WdfDmaTransactionWdmGetTransferContext);
+DECLARED(WdfDpcCancel);
+DECLARED(WdfDpcCreate);
+DECLARED(WdfDpcEnqueue);
+DECLARED(WdfDpcGetParentObject);
+DECLARED(WdfDriverCreate);
+DECLARED(WdfDriverGetRegistryPath);
+DECLARED(WdfDriverIsVersionAvailable);
+DECLARED(WdfDriverOpenParametersRegistryKey);
+DECLARED(WdfDriverWdmGetDriverObject);
+DECLARED(WdfFdoInitSetEventCallbacks);
+DECLARED(WdfFdoInitSetFilter);
+DECLARED(WdfFdoInitWdmGetPhysicalDevice);
+DECLARED(WdfFdoQueryForInterface);
+DECLARED(WdfFileObjectGetDevice);
+DECLARED(WdfFileObjectGetFileName);
+DECLARED(WdfFileObjectGetFlags);
+DECLARED(WdfFileObjectWdmGetFileObject);
+DECLARED(WdfGetDriver);
+DECLARED(WdfInterruptAcquireLock);
+DECLARED(WdfInterruptCreate);
+DECLARED(WdfInterruptDisable);
+DECLARED(WdfInterruptEnable);
+DECLARED(WdfInterruptGetDevice);
+DECLARED(WdfInterruptGetInfo);
+DECLARED(WdfInterruptQueueDpcForIsr);
+DECLARED(WdfInterruptQueueWorkItemForIsr);
+DECLARED(WdfInterruptReleaseLock);
+DECLARED(WdfInterruptReportActive);
+DECLARED(WdfInterruptReportInactive);
+DECLARED(WdfInterruptSetExtendedPolicy);
+DECLARED(WdfInterruptSetPolicy);
+DECLARED(WdfInterruptSynchronize);
+DECLARED(WdfInterruptTryToAcquireLock);
+DECLARED(WdfInterruptWdmGetInterrupt);
+DECLARED(WdfIoQueueCreate);
+DECLARED(WdfIoQueueDrain);
+DECLARED(WdfIoQueueDrainSynchronously);
+DECLARED(WdfIoQueueGetDevice);
+DECLARED(WdfIoQueueGetState);
+DECLARED(WdfIoQueuePurge);
+DECLARED(WdfIoQueuePurgeSynchronously);
+DECLARED(WdfIoQueueReadyNotify);
+DECLARED(WdfIoQueueRetrieveNextRequest);
+DECLARED(WdfIoQueueStart);
+DECLARED(WdfIoQueueStop);
+DECLARED(WdfIoQueueStopAndPurge);
+DECLARED(WdfIoQueueStopAndPurgeSynchronously);
+DECLARED(WdfIoQueueStopSynchronously);
+DECLARED(WdfObjectAcquireLock);
+DECLARED(WdfObjectAllocateContext);
+DECLARED(WdfObjectContextGetObject);
+DECLARED(WdfObjectCreate);
+DECLARED(WdfObjectDelete);
+DECLARED(WdfObjectDereferenceActual);
+DECLARED(WdfObjectGetTypedContextWorker);
+DECLARED(WdfObjectQuery);
+DECLARED(WdfObjectReferenceActual);
+DECLARED(WdfObjectReleaseLock);
+DECLARED(WdfRegistryAssignULong);
+DECLARED(WdfRegistryClose);
+DECLARED(WdfRegistryQueryULong);
+DECLARED(WdfRegistryQueryValue);
+DECLARED(WdfRequestCancelSentRequest);
+DECLARED(WdfRequestComplete);
+DECLARED(WdfRequestCompleteWithInformation);
+DECLARED(WdfRequestCompleteWithPriorityBoost);
+DECLARED(WdfRequestCreate);
+DECLARED(WdfRequestForwardToIoQueue);
+DECLARED(WdfRequestGetFileObject);
+DECLARED(WdfRequestGetInformation);
+DECLARED(WdfRequestGetIoQueue);
+DECLARED(WdfRequestGetParameters);
+DECLARED(WdfRequestGetRequestorMode);
+DECLARED(WdfRequestGetRequestorProcessId);
+DECLARED(WdfRequestGetStatus);
+DECLARED(WdfRequestIsCanceled);
+DECLARED(WdfRequestIsFrom32BitProcess);
+DECLARED(WdfRequestMarkCancelable);
+DECLARED(WdfRequestMarkCancelableEx);
+DECLARED(WdfRequestRequeue);
+DECLARED(WdfRequestRetrieveInputBuffer);
+DECLARED(WdfRequestRetrieveInputWdmMdl);
+DECLARED(WdfRequestRetrieveOutputBuffer);
+DECLARED(WdfRequestRetrieveOutputWdmMdl);
+DECLARED(WdfRequestRetrieveUnsafeUserInputBuffer);
+DECLARED(WdfRequestRetrieveUnsafeUserOutputBuffer);
+DECLARED(WdfRequestReuse);
+DECLARED(WdfRequestSetInformation);
+DECLARED(WdfRequestStopAcknowledge);
+DECLARED(WdfRequestUnmarkCancelable);
+DECLARED(WdfRequestWdmGetIrp);
+DECLARED(WdfSpinLockAcquire);
+DECLARED(WdfSpinLockCreate);
+DECLARED(WdfSpinLockRelease);
+DECLARED(WdfTimerCreate);
+DECLARED(WdfTimerGetParentObject);
+DECLARED(WdfTimerStart);
+DECLARED(WdfTimerStop);
+DECLARED(WdfWaitLockAcquire);
+DECLARED(WdfWaitLockCreate);
+DECLARED(WdfWaitLockRelease);
+DECLARED(WdfWdmDeviceGetWdfDeviceHandle);
+DECLARED(WdfWdmDriverGetWdfDriverHandle);
+DECLARED(WdfWorkItemCreate);
+DECLARED(WdfWorkItemEnqueue);
+DECLARED(WdfWorkItemFlush);
+DECLARED(WdfWorkItemGetParentObject);
+DECLARED(dmaemu_shim_utf16_from_wchar);
+DECLARED(dmaemu_shim_vsnprintf_a);
+DECLARED(dmaemu_shim_vsnprintf_w);
 
 /* SAL and the other Windows-only syntax compiles away (declarations only). */
 _Must_inspect_result_ _IRQL_requires_max_(DISPATCH_LEVEL) _Success_(return >= 0)
     _When_(Flags != 0, _Out_range_(>=, 1)) NTSTATUS NTAPI
-    TestSalDeclaration(_In_ ULONG Flags, _In_opt_ PVOID Context, _In_reads_(Count) const ULONG *Items,
-                       _In_reads_bytes_(Count) PVOID Raw, _In_ ULONG Count,
-                       _Out_writes_(Count) PULONG OutItems, _Out_writes_bytes_to_(Count, *Written) PUCHAR Bytes,
-                       _Out_ PULONG Written, _Inout_ PLIST_ENTRY List, _Inout_opt_ PVOID Opt,
-                       _Outptr_ PVOID *Object, _Outptr_opt_result_maybenull_ PVOID *MaybeObject,
+    TestSalDeclaration(_In_ ULONG Flags, _In_opt_ PVOID Context,
+                       _In_reads_(Count) const ULONG *Items, _In_reads_bytes_(Count) PVOID Raw,
+                       _In_ ULONG Count, _Out_writes_(Count) PULONG OutItems,
+                       _Out_writes_bytes_to_(Count, *Written) PUCHAR Bytes, _Out_ PULONG Written,
+                       _Inout_ PLIST_ENTRY List, _Inout_opt_ PVOID Opt, _Outptr_ PVOID *Object,
+                       _Outptr_opt_result_maybenull_ PVOID *MaybeObject,
                        _Outptr_result_bytebuffer_(*Length) PVOID *Buffer, _Out_opt_ size_t *Length,
                        _In_z_ PCSTR Name, _Printf_format_string_ PCSTR Format,
-                       _Inout_updates_bytes_(Count) PVOID Update,
-                       __in ULONG Legacy, __out_bcount(Count) PVOID LegacyOut,
+                       _Inout_updates_bytes_(Count) PVOID Update, __in ULONG Legacy,
+                       __out_bcount(Count) PVOID LegacyOut,
                        __drv_strictTypeMatch(__drv_typeExpr) POOL_TYPE PoolType,
                        _Field_size_bytes_(Count) PUCHAR FieldLike, _Reserved_ PVOID Reserved);
 _Function_class_(EVT_WDF_DPC) _IRQL_requires_same_ _IRQL_requires_(DISPATCH_LEVEL)
     _Requires_lock_held_(x) _Acquires_lock_(y) _Releases_lock_(z) _Ret_maybenull_
-    __drv_allocatesMem(Mem) __drv_aliasesMem _Post_writable_byte_size_(n) _Check_return_
-        DECLSPEC_NOINLINE PVOID __stdcall TestSalReturn(_In_ SIZE_T n);
+    __drv_allocatesMem(Mem)
+__drv_aliasesMem _Post_writable_byte_size_(n)
+_Check_return_ DECLSPEC_NOINLINE PVOID __stdcall TestSalReturn(_In_ SIZE_T n);
 typedef struct _TEST_SAL_STRUCT {
     ULONG Count;
     _Field_size_(Count) PULONG Items;
@@ -864,7 +1010,8 @@ typedef struct _TEST_SAL_STRUCT {
     _Guarded_by_(Lock) LONG Protected;
     KSPIN_LOCK Lock;
 } TEST_SAL_STRUCT;
-__declspec(noinline) __declspec(dllexport) int __cdecl TestDeclspec(IN int a, OUT int *b, IN OPTIONAL PVOID c);
+__declspec(noinline) __declspec(dllexport) int __cdecl TestDeclspec(IN int a, OUT int *b,
+                                                                    IN OPTIONAL PVOID c);
 #pragma alloc_text(PAGE, TestDeclspec)
 #pragma code_seg("PAGE")
 #pragma code_seg()
@@ -1098,9 +1245,8 @@ NTSTATUS TestEvtD0Exit(WDFDEVICE Device, WDF_POWER_DEVICE_STATE TargetState)
 }
 
 /* Drivers declare the context parameter as WDFCONTEXT or as PVOID: both must match. */
-BOOLEAN TestEvtProgramDma(IN WDFDMATRANSACTION Transaction, IN WDFDEVICE Device,
-                          IN PVOID Context, IN WDF_DMA_DIRECTION Direction,
-                          IN PSCATTER_GATHER_LIST SgList)
+BOOLEAN TestEvtProgramDma(IN WDFDMATRANSACTION Transaction, IN WDFDEVICE Device, IN PVOID Context,
+                          IN WDF_DMA_DIRECTION Direction, IN PSCATTER_GATHER_LIST SgList)
 {
     UNREFERENCED_PARAMETER(Transaction);
     UNREFERENCED_PARAMETER(Device);
@@ -1273,10 +1419,8 @@ static void test_handles_and_contexts(void)
 
 static void test_guids(void)
 {
-    static const GUID expected = {0x29d2a384,
-                                  0x2e47,
-                                  0x49b5,
-                                  {0xae, 0xbf, 0x69, 0x62, 0xc2, 0x2b, 0xd7, 0xc2}};
+    static const GUID expected = {
+        0x29d2a384, 0x2e47, 0x49b5, {0xae, 0xbf, 0x69, 0x62, 0xc2, 0x2b, 0xd7, 0xc2}};
     LPCGUID g = &GUID_TEST_INTERFACE;
     CHECK(IsEqualGUID(g, &expected));
     CHECK(GUID_TEST_INTERFACE.Data1 == 0x29d2a384u && GUID_TEST_INTERFACE.Data4[7] == 0xc2);
@@ -1391,15 +1535,17 @@ static void test_config_inits(void)
 
     WDF_REQUEST_PARAMETERS_INIT(&params);
     CHECK(params.Size == sizeof(params) && params.Type == WdfRequestTypeCreate &&
-          params.Parameters.Read.Length == 0 && params.Parameters.DeviceIoControl.IoControlCode == 0);
+          params.Parameters.Read.Length == 0 &&
+          params.Parameters.DeviceIoControl.IoControlCode == 0);
     params.Parameters.Write.Length = 77;
     CHECK(params.Parameters.Read.Length == 77);
     params.Parameters.DeviceIoControl.InputBufferLength = 5;
     CHECK(params.Parameters.DeviceIoControl.OutputBufferLength == 77);
 
     WDF_TIMER_CONFIG_INIT(&timer, NULL);
-    CHECK(timer.Size == sizeof(timer) && timer.Period == 0 && timer.AutomaticSerialization == TRUE &&
-          timer.TolerableDelay == 0 && timer.UseHighResolutionTimer == FALSE);
+    CHECK(timer.Size == sizeof(timer) && timer.Period == 0 &&
+          timer.AutomaticSerialization == TRUE && timer.TolerableDelay == 0 &&
+          timer.UseHighResolutionTimer == FALSE);
     WDF_TIMER_CONFIG_INIT_PERIODIC(&timer, NULL, 250);
     CHECK(timer.Period == 250 && timer.AutomaticSerialization == TRUE);
     WDF_DPC_CONFIG_INIT(&dpc, NULL);
@@ -1408,7 +1554,8 @@ static void test_config_inits(void)
     CHECK(work.Size == sizeof(work) && work.AutomaticSerialization == TRUE);
 
     WDF_FILEOBJECT_CONFIG_INIT(&file, NULL, NULL, NULL);
-    CHECK(file.Size == sizeof(file) && file.FileObjectClass == WdfFileObjectWdfCannotUseFsContexts &&
+    CHECK(file.Size == sizeof(file) &&
+          file.FileObjectClass == WdfFileObjectWdfCannotUseFsContexts &&
           file.AutoForwardCleanupClose == WdfUseDefault);
     WDF_DEVICE_STATE_INIT(&state);
     CHECK(state.Size == sizeof(state) && state.Disabled == WdfUseDefault &&
@@ -1621,8 +1768,8 @@ static void test_registers_and_asserts(void)
     CHECK(g_reg_count == base + 3 && g_reg_log[base].reg == (void *)0x10004 &&
           g_reg_log[base + 2].reg == (void *)0x1000C && g_reg_log[base + 2].width == 4);
     WRITE_REGISTER_BUFFER_UCHAR((PUCHAR)&regs->Dma0_Csr, buf8, 2);
-    CHECK(g_reg_log[base + 3].reg == (void *)0x10014 && g_reg_log[base + 4].reg == (void *)0x10015 &&
-          g_reg_log[base + 4].value == 0xA5);
+    CHECK(g_reg_log[base + 3].reg == (void *)0x10014 &&
+          g_reg_log[base + 4].reg == (void *)0x10015 && g_reg_log[base + 4].value == 0xA5);
 
     base = g_reg_count;
     port8 = READ_PORT_UCHAR((PUCHAR)(ULONG_PTR)0xE000);
