@@ -799,8 +799,10 @@ typedef struct _CM_RESOURCE_LIST {
 /* ========================================================================================== */
 /* Device I/O: IOCTL codes, device types and characteristics                                  */
 
+/* Unsigned: vendor device types (0x8000 and up) shifted as int would overflow. */
 #define CTL_CODE(DeviceType, Function, Method, Access)                                              \
-    (((DeviceType) << 16) | ((Access) << 14) | ((Function) << 2) | (Method))
+    (((ULONG)(DeviceType) << 16) | ((ULONG)(Access) << 14) | ((ULONG)(Function) << 2) |           \
+     (ULONG)(Method))
 #define DEVICE_TYPE_FROM_CTL_CODE(ctrlCode) (((ULONG)(ctrlCode & 0xffff0000)) >> 16)
 #define METHOD_FROM_CTL_CODE(ctrlCode)      ((ULONG)(ctrlCode & 3))
 

@@ -87,14 +87,19 @@ size_t WdfDmaEnablerGetFragmentLength(WDFDMAENABLER DmaEnabler, WDF_DMA_DIRECTIO
     return WdfDmaEnablerGetMaximumLength(DmaEnabler);
 }
 
+/* Request buffers may go above 4 GiB when every enabler that moves data (creates
+ * transactions) is 64-bit: a driver's 32-bit enabler for descriptor memory does not count. */
 bool shim_enablers_all_64bit(void)
 {
-    if (shim.device == NULL || shim.device->enablers == NULL)
-        return false;
-    for (struct shim_dma_enabler *e = shim.device->enablers; e != NULL; e = e->next)
+    bool any = false;
+    for (struct shim_dma_enabler *e = shim.device ? shim.device->enablers : NULL; e; e = e->next) {
+        if (!e->moves_data)
+            continue;
         if (!e->is64)
             return false;
-    return true;
+        any = true;
+    }
+    return any;
 }
 
 /* Power: Fill, Enable, SelfManagedIoStart on the way up; the reverse on the way down. */

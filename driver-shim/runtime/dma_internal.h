@@ -13,6 +13,7 @@ struct shim_dma_enabler {
     WDF_DMA_ENABLER_CONFIG config;
     size_t max_sg;
     bool packet, is64, duplex;
+    bool moves_data; /* transactions were created on it (not only common buffers) */
     struct shim_transaction *packet_active; /* packet profiles: one transaction in flight */
 };
 

@@ -104,6 +104,7 @@ NTSTATUS WdfDmaTransactionCreate(WDFDMAENABLER DmaEnabler, PWDF_OBJECT_ATTRIBUTE
     if (t == NULL)
         return STATUS_INSUFFICIENT_RESOURCES;
     t->enabler = e;
+    e->moves_data = true;
     t->id = ++txn_next_id;
     NTSTATUS st = shim_object_init(&t->obj, SHIM_TRANSACTION, Attributes, &e->obj, txn_teardown);
     if (!NT_SUCCESS(st)) {

@@ -237,7 +237,7 @@ NTSTATUS shim_interrupts_connect(struct shim_device *d);
 void shim_interrupts_disconnect(struct shim_device *d);
 
 /* dma_enabler.c */
-/* True when every DMA enabler of the device uses a 64-bit profile (request buffers may then
+/* True when every DMA enabler that moves data uses a 64-bit profile (request buffers may then
  * live above 4 GiB with --high-dma). */
 bool shim_enablers_all_64bit(void);
 NTSTATUS shim_enablers_power_up(struct shim_device *d);

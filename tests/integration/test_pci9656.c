@@ -7,12 +7,12 @@
  * Covered: write-then-read round trips at awkward sizes (1 ... the whole SRAM), SRAM offsets and
  * buffer page offsets, checked byte for byte against a shadow of the SRAM; requests split into
  * many DMA transfers (transfer counts from IOCTL_PCI9656_GET_INFO); the same with scattered bus
- * pages (--fragment); the block-DMA build (pci9656-packet); reads and writes that run past the
- * end of SRAM (short), or start there (STATUS_END_OF_FILE / STATUS_INVALID_PARAMETER); the
- * IOCTL; four application threads reading and writing disjoint ranges at once; the driver
- * SIGKILLed in the middle of a slow transfer and restarted; an application SIGKILLed while the
- * driver works on its request; SIGTERM (idle, and during a transfer) ending the driver with exit
- * status 0 in bounded time.
+ * pages (--fragment) and buffers above 4 GiB (--high-dma); the block-DMA build (pci9656-packet);
+ * reads and writes that run past the end of SRAM (short) or start there (STATUS_END_OF_FILE,
+ * STATUS_INVALID_PARAMETER); the IOCTL; four application threads reading and writing disjoint
+ * ranges at once; the driver SIGKILLed in the middle of a slow transfer and restarted; an
+ * application SIGKILLed while the driver works on its request; SIGTERM (idle, and during a
+ * transfer) ending the driver with exit status 0 in bounded time.
  *
  * Nothing sleeps to synchronise: the driver is ready when an IOCTL completes with
  * STATUS_SUCCESS, a transfer is in progress when the device's register snapshot says so,
@@ -33,8 +33,10 @@ typedef uint8_t UCHAR;
 typedef uint16_t USHORT;
 typedef uint32_t ULONG;
 typedef uint64_t ULONG64;
+/* Unsigned: the driver's device type is in the vendor range (0x8000 and up), whose codes do not
+ * fit a signed int. */
 #define CTL_CODE(DeviceType, Function, Method, Access)                                             \
-    (((DeviceType) << 16) | ((Access) << 14) | ((Function) << 2) | (Method))
+    (((uint32_t)(DeviceType) << 16) | ((Access) << 14) | ((Function) << 2) | (Method))
 #define METHOD_BUFFERED                                              0
 #define FILE_ANY_ACCESS                                              0
 #define FILE_READ_ACCESS                                             1
@@ -269,15 +271,55 @@ static void drv_kill(struct drv *d)
     assert_true(WIFSIGNALED(d->status) && WTERMSIG(d->status) == SIGKILL);
 }
 
+/* Handles and buffers of the test, which teardown releases after a failure. */
+#define MAX_FILES 16
+#define MAX_OWNED 16
+
+static dmaemu_file_t *files[MAX_FILES];
+static void *owned[MAX_OWNED];
+
+static void *owned_alloc(size_t len)
+{
+    for (int i = 0; i < MAX_OWNED; i++) {
+        if (owned[i] == NULL) {
+            owned[i] = malloc(len ? len : 1);
+            if (owned[i] == NULL)
+                pfail("cannot allocate %zu bytes", len);
+            return owned[i];
+        }
+    }
+    pfail("too many test buffers");
+    return NULL;
+}
+
+static void owned_free(void *p)
+{
+    for (int i = 0; i < MAX_OWNED; i++)
+        if (owned[i] == p)
+            owned[i] = NULL;
+    free(p);
+}
+
 /* Fixture: the daemon (itest.h), plus the driver processes, which teardown kills. */
 static int pci_setup(void **state)
 {
     memset(drivers, 0, sizeof(drivers));
+    memset(files, 0, sizeof(files));
+    memset(owned, 0, sizeof(owned));
     return fx_setup(state);
 }
 
 static int pci_teardown(void **state)
 {
+    for (int i = 0; i < MAX_FILES; i++) {
+        if (files[i] != NULL)
+            dmaemu_file_close(files[i]);
+        files[i] = NULL;
+    }
+    for (int i = 0; i < MAX_OWNED; i++) {
+        free(owned[i]);
+        owned[i] = NULL;
+    }
     for (int i = 0; i < MAX_DRIVERS; i++) {
         if (drivers[i].pid > 0) {
             kill(drivers[i].pid, SIGKILL);
@@ -295,11 +337,27 @@ static int pci_teardown(void **state)
 
 static dmaemu_file_t *open_dev(dmaemu_t *app, const char *device)
 {
+    int slot = 0;
+    while (slot < MAX_FILES && files[slot] != NULL)
+        slot++;
+    if (slot == MAX_FILES)
+        pfail("too many open handles");
     dmaemu_file_t *f = NULL;
     int rc = dmaemu_open(app, device, &f);
     if (rc != 0 || f == NULL)
         pfail("open %s: %d (%s): %s", device, rc, dmaemu_strerror(rc), dmaemu_last_error());
+    files[slot] = f;
     return f;
+}
+
+static void close_dev(dmaemu_file_t *f)
+{
+    for (int i = 0; i < MAX_FILES; i++)
+        if (files[i] == f)
+            files[i] = NULL;
+    int rc = dmaemu_file_close(f);
+    if (rc != 0)
+        pfail("close: %d (%s): %s", rc, dmaemu_strerror(rc), dmaemu_last_error());
 }
 
 static void expect_result(const char *what, int rc, const struct dmaemu_io_result *r,
@@ -368,13 +426,14 @@ static void app_init(struct app *a, dmaemu_t *c, const char *device)
 {
     memset(a, 0, sizeof(*a));
     a->f = open_dev(c, device);
-    a->shadow = calloc(1, SRAM_SIZE);
-    assert_non_null(a->shadow);
+    a->shadow = owned_alloc(SRAM_SIZE);
+    memset(a->shadow, 0, SRAM_SIZE);
 }
 
 static void app_free(struct app *a)
 {
-    free(a->shadow);
+    close_dev(a->f);
+    owned_free(a->shadow);
     a->shadow = NULL;
 }
 
@@ -389,8 +448,7 @@ static size_t sram_fit(uint64_t off, size_t len)
  * (short at the end of SRAM, refused past it) and records what SRAM now holds. */
 static void app_write(struct app *a, uint64_t off, size_t len, unsigned seed, size_t skew)
 {
-    uint8_t *mem = malloc(len + skew + 1);
-    assert_non_null(mem);
+    uint8_t *mem = owned_alloc(len + skew + 1);
     uint8_t *p = mem + skew; /* the buffer's page offset varies with skew */
     pattern_fill(p, len, seed);
     size_t fit = sram_fit(off, len);
@@ -402,15 +460,14 @@ static void app_write(struct app *a, uint64_t off, size_t len, unsigned seed, si
                   0);
     memcpy(a->shadow + (off < SRAM_SIZE ? off : 0), p, fit);
     a->written += fit;
-    free(mem);
+    owned_free(mem);
 }
 
 /* Reads len bytes at off into a buffer at page offset skew and checks them against the shadow;
  * nothing beyond what the driver reported may arrive. */
 static void app_read(struct app *a, uint64_t off, size_t len, size_t skew)
 {
-    uint8_t *mem = malloc(len + skew + 64);
-    assert_non_null(mem);
+    uint8_t *mem = owned_alloc(len + skew + 64);
     uint8_t *p = mem + skew;
     memset(mem, 0xEE, len + skew + 64);
     size_t fit = sram_fit(off, len);
@@ -422,13 +479,13 @@ static void app_read(struct app *a, uint64_t off, size_t len, size_t skew)
     for (size_t i = 0; i < fit; i++) {
         if (p[i] != a->shadow[off + i]) {
             uint8_t got = p[i], want = a->shadow[off + i];
-            free(mem);
+            owned_free(mem);
             pfail("%s: byte %zu (SRAM 0x%llx) is 0x%02x, expected 0x%02x", what, i,
                   (unsigned long long)(off + i), got, want);
         }
     }
     long over = bytes_mismatch(p + fit, len - fit + 64, 0xEE);
-    free(mem);
+    owned_free(mem);
     if (over >= 0)
         pfail("%s: byte %zu, past the %zu bytes read, was written", what, fit + (size_t)over, fit);
     a->read += fit;
@@ -849,6 +906,8 @@ static void concurrent(struct fixture *fx, const char *path, unsigned opts)
     for (unsigned i = 0; i < MT_THREADS; i++)
         if (args[i].error[0] != '\0')
             pfail("%s", args[i].error);
+    for (unsigned i = 0; i < MT_THREADS; i++)
+        close_dev(args[i].f);
     /* Each thread's last data is in its range, nothing leaked into another's. */
     app_read(&a, 0, SRAM_SIZE, 0);
     if (!drv_alive(d))
@@ -956,15 +1015,15 @@ static void wait_device_free(dmaemu_t *mon, const char *device)
         int n = dmaemu_devices(mon, &list);
         if (n < 0)
             pfail("device list: %d (%s): %s", n, dmaemu_strerror(n), dmaemu_last_error());
-        bool owned = true;
+        bool taken = true;
         for (int i = 0; i < n; i++)
             if (strcmp(list[i].name, device) == 0)
-                owned = list[i].owned;
+                taken = list[i].owned;
         free(list);
-        if (!owned)
+        if (!taken)
             return;
         if (itest_now_ms() > deadline)
-            pfail("%s still has a driver %d ms after it died", device, ITEST_TIMEOUT_MS);
+            pfail("%s still has a driver after %d ms", device, ITEST_TIMEOUT_MS);
         itest_backoff();
     }
 }
@@ -978,8 +1037,7 @@ static void test_driver_killed(void **state)
     dmaemu_t *mon = fx_connect(fx, DMAEMU_ROLE_MONITOR, "pci9656-monitor");
 
     /* A 1 MiB write at 1 MB/s: about a second of DMA, killed in the middle. */
-    uint8_t *big = malloc(SRAM_SIZE);
-    assert_non_null(big);
+    uint8_t *big = owned_alloc(SRAM_SIZE);
     pattern_fill(big, SRAM_SIZE, 42);
     struct pending p;
     pending_init(&p);
@@ -1005,7 +1063,7 @@ static void test_driver_killed(void **state)
     app_roundtrip(&a, 4097, 65536 + 13, 43, 3);
     app_roundtrip(&a, 0, 300, 44, 0);
     expect_counters(&a, &info);
-    free(big);
+    owned_free(big);
     app_free(&a);
     drv_stop_ok(d);
 }
@@ -1135,8 +1193,7 @@ static void sigterm_busy(struct fixture *fx, const char *path)
     PCI9656_INFO info;
     struct drv *d = start_serving(fx, path, "slower", 0, &a, &info);
     dmaemu_t *mon = fx_connect(fx, DMAEMU_ROLE_MONITOR, "pci9656-monitor");
-    uint8_t *big = malloc(SRAM_SIZE);
-    assert_non_null(big);
+    uint8_t *big = owned_alloc(SRAM_SIZE);
     pattern_fill(big, SRAM_SIZE, 5);
     struct pending p;
     pending_init(&p);
@@ -1156,7 +1213,7 @@ static void sigterm_busy(struct fixture *fx, const char *path)
               "STATUS_CANCELLED after whole transfers of %u bytes",
               (unsigned)p.res.status, (unsigned long long)p.res.information,
               info.MaximumTransferLength);
-    free(big);
+    owned_free(big);
     app_free(&a);
 }
 
