@@ -332,6 +332,28 @@ static void queue_stop_inflight(struct shim_queue *q)
     }
 }
 
+/* What the driver still holds after the grace period is cancelled by the framework, so the
+ * application gets an answer and nothing outlives the device. */
+static void queue_cancel_held(struct shim_queue *q)
+{
+    for (;;) {
+        pthread_mutex_lock(&q->lock);
+        struct shim_request *r = q->inflight;
+        pthread_mutex_unlock(&q->lock);
+        if (r == NULL)
+            return;
+        if (atomic_load(&r->completed)) { /* a late completion is leaving the list */
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        shim_log("request %llu was never completed by the driver; cancelled at power-down",
+                 (unsigned long long)r->number);
+        r->transaction = NULL;
+        shim_request_finish(r, STATUS_CANCELLED);
+    }
+}
+
 /* Power-down: pending requests are cancelled; requests the driver holds get EvtIoStop and a
  * few seconds to complete. */
 void shim_queues_stop(struct shim_device *d)
@@ -355,4 +377,6 @@ void shim_queues_stop(struct shim_device *d)
         struct timespec ts = {0, 10000000};
         nanosleep(&ts, NULL); /* completions come from the DPC thread */
     }
+    for (struct shim_queue *q = d->queues; q != NULL; q = q->next)
+        queue_cancel_held(q);
 }

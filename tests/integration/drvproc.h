@@ -28,6 +28,7 @@
 #define STATUS_SUCCESS              ((int32_t)0x00000000)
 #define STATUS_DEVICE_NOT_CONNECTED ((int32_t)0xC000009D)
 #define STATUS_DEVICE_REMOVED       ((int32_t)0xC00002B6)
+#define STATUS_CANCELLED            ((int32_t)0xC0000120)
 
 extern char **environ;
 
