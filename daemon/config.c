@@ -1,6 +1,8 @@
 /* config.c: INI parsing (inih) and validation of the [daemon] section and device sections. */
 #include "config.h"
 
+#include "units.h"
+
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
@@ -90,13 +92,19 @@ static int config_daemon_key(struct config_parse *p, const char *key, const char
         config_set(&c->http, value);
     else if (strcmp(key, "db") == 0)
         config_set(&c->db, value);
-    else if (strcmp(key, "log_level") == 0) {
+    else if (strcmp(key, "retention_age") == 0) {
+        if (parse_duration_ns(value, &c->retention_age_ns) < 0)
+            return config_fail(p, key, "expected a duration such as 7d, 12h or 0 (keep all)");
+    } else if (strcmp(key, "retention_size") == 0) {
+        if (parse_size(value, &c->retention_bytes) < 0)
+            return config_fail(p, key, "expected a size such as 2G or 0 (unbounded)");
+    } else if (strcmp(key, "log_level") == 0) {
         if (log_parse_level(value, &c->log_level) < 0)
             return config_fail(p, key, "expected debug, info, warn or error");
     } else
         return config_fail(p, key,
                            "unknown key in [daemon] (known: socket, listen, token_file, "
-                           "http, db, log_level)");
+                           "http, db, retention_age, retention_size, log_level)");
     return 1;
 }
 

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "log.h"
 
@@ -38,7 +39,9 @@ struct config {
     char *listen; /* tcp://HOST:PORT, or NULL for no TCP listener */
     char *token_file;
     char *http;
-    char *db;
+    char *db;                  /* history database, "off" for none, NULL for the default path */
+    uint64_t retention_age_ns; /* 0: keep everything */
+    uint64_t retention_bytes;  /* 0: unbounded */
     enum log_level log_level;
     struct device_config *devices;
     size_t ndevices;

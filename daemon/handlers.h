@@ -23,6 +23,8 @@ HANDLER(io_close_request);
 HANDLER(io_submit_request);
 /* session_device.c: a driver's report for the history */
 HANDLER(session_driver_event);
+/* history_request.c */
+HANDLER(session_history_query);
 /* region.c */
 HANDLER(region_map_request);
 HANDLER(region_unmap_request);

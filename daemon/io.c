@@ -21,6 +21,9 @@ struct io_handle {
 struct io_request {
     struct io_request *next, *prev;
     uint64_t number;
+    const char *device;
+    const char *type;
+    uint64_t app_session;
     struct session *app; /* NULL once the application went away */
     uint32_t app_id;
     struct session *driver;
@@ -50,11 +53,35 @@ static void io_link(struct io_request *r)
     io_requests = r;
 }
 
+static const char *const io_type_names[] = {"read", "write", "ioctl"};
+
+static void io_record(const char *device, uint64_t number, bool completed, const char *type,
+                      uint64_t app_session, uint64_t driver_session, int32_t status,
+                      uint64_t information, const Dmaemu__IoRequest *m)
+{
+    struct rec_event e = {.kind = REC_REQUEST, .device = device, .session = app_session};
+    e.request.number = number;
+    e.request.completed = completed;
+    e.request.type = type;
+    e.request.app_session = app_session;
+    e.request.driver_session = driver_session;
+    e.request.status = status;
+    e.request.information = information;
+    if (m != NULL) {
+        e.request.length = m->length;
+        e.request.offset = m->offset;
+        e.request.ioctl_code = m->ioctl_code;
+    }
+    recorder_emit(&e);
+}
+
 /* Answers the application (if still there) and forgets the request. */
 static void io_finish(struct io_request *r, int32_t status, uint64_t information, const void *data,
                       size_t data_len)
 {
     io_unlink(r);
+    io_record(r->device, r->number, true, r->type, r->app_session, r->driver ? r->driver->id : 0,
+              status, information, NULL);
     if (r->app != NULL) {
         Dmaemu__IoComplete c = DMAEMU__IO_COMPLETE__INIT;
         c.status = status;
@@ -163,7 +190,11 @@ HANDLER(io_submit_request)
     if (!io_request_valid(s, id, m, f))
         return;
     if (d->owner == NULL) {
-        io_complete_now(s, id, STATUS_DEVICE_NOT_CONNECTED, ++io_next_number);
+        uint64_t number = ++io_next_number;
+        const char *type = io_type_names[m->type];
+        io_record(d->name, number, false, type, s->id, 0, 0, 0, m);
+        io_record(d->name, number, true, type, s->id, 0, STATUS_DEVICE_NOT_CONNECTED, 0, NULL);
+        io_complete_now(s, id, STATUS_DEVICE_NOT_CONNECTED, number);
         return;
     }
     uint32_t driver_max = d->owner->conn.limits.max_data;
@@ -190,8 +221,12 @@ HANDLER(io_submit_request)
     r->driver = d->owner;
     r->driver_id = session_new_request_id(d->owner);
     r->length = m->length;
+    r->device = d->name;
+    r->type = io_type_names[m->type];
+    r->app_session = s->id;
     s->io_inflight++;
     io_link(r);
+    io_record(r->device, r->number, false, r->type, s->id, d->owner->id, 0, 0, m);
     io_forward(r, m, f);
 }
 

@@ -4,12 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "config.h"
 #include "device.h"
 #include "dma.h"
+#include "history.h"
 #include "log.h"
 #include "server.h"
 
@@ -36,7 +38,8 @@ static void usage(FILE *out)
             "                       also accept TCP clients (needs --token-file)\n"
             "  --token-file PATH    shared secret TCP clients must present\n"
             "  --http HOST:PORT     HTTP API address (not served by this version)\n"
-            "  --db PATH            history database (not written by this version)\n"
+            "  --db PATH|off        history database (default\n"
+            "                       $XDG_STATE_HOME/dmaemu/history.db); off: record nothing\n"
             "  --log-level LEVEL    debug, info, warn or error (default info)\n"
             "  --ready-fd N         once listening, write the addresses and 'ready' to fd N\n"
             "  --help, --version\n",
@@ -140,6 +143,46 @@ static int parse_args(struct daemon *d, int argc, char **argv)
     return 0;
 }
 
+/* The default database lives with the user's state, like run.sh's token. */
+static const char *default_db_path(void)
+{
+    static char path[512];
+    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    char dir[448];
+    if (state != NULL && state[0] == '/')
+        snprintf(dir, sizeof(dir), "%s/dmaemu", state);
+    else
+        snprintf(dir, sizeof(dir), "%s/.local/state/dmaemu", home ? home : "/tmp");
+    char parent[448];
+    snprintf(parent, sizeof(parent), "%s", dir);
+    for (char *p = parent + 1; *p; p++) { /* mkdir -p */
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(parent, 0700);
+            *p = '/';
+        }
+    }
+    mkdir(dir, 0700);
+    snprintf(path, sizeof(path), "%s/history.db", dir);
+    return path;
+}
+
+static int start_history(struct daemon *d, char *err, size_t errlen)
+{
+    if (d->cfg.db != NULL && strcmp(d->cfg.db, "off") == 0)
+        return 0;
+    struct history_options o = {
+        .path = d->cfg.db ? d->cfg.db : default_db_path(),
+        .max_age_s = d->cfg.retention_age_ns / 1000000000u,
+        .max_bytes = d->cfg.retention_bytes,
+    };
+    if (history_start(&o, err, errlen) == 0)
+        return 0;
+    size_t n = strlen(err);
+    snprintf(err + n, errlen - n, " (choose another with --db PATH, or --db off)");
+    return -1;
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
     struct daemon *d = h->data;
@@ -160,9 +203,10 @@ static void report_ready(struct daemon *d)
     log_info("listening on unix:%s", d->server.unix_path);
     if (d->server.tcp_uri[0])
         log_info("listening on %s (token required)", d->server.tcp_uri);
-    if (d->cfg.db != NULL || d->cfg.http != NULL)
-        log_warn("--db/--http: the history database and HTTP API are not part of this version; "
-                 "events go to this log");
+    if (history_path() != NULL)
+        log_info("recording history in %s", history_path());
+    if (d->cfg.http != NULL)
+        log_warn("--http: the HTTP API is not part of this version yet; use 'dmaemu history'");
     if (d->ready_fd <= 0)
         return;
     FILE *f = fdopen(d->ready_fd, "w");
@@ -198,6 +242,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "dmaemud: %s\n", err);
         return EXIT_USAGE;
     }
+    if (start_history(&d, err, sizeof(err)) < 0) {
+        fprintf(stderr, "dmaemud: %s\n", err);
+        return 1;
+    }
     if (server_start(&d.server, &d.loop, &d.cfg, err, sizeof(err)) < 0) {
         fprintf(stderr, "dmaemud: %s\n", err);
         return 1;
@@ -212,6 +260,7 @@ int main(int argc, char **argv)
     uv_run(&d.loop, UV_RUN_DEFAULT);
 
     devices_destroy();
+    history_stop(); /* everything recorded so far is committed */
     uv_walk(&d.loop, close_any_handle, NULL);
     uv_run(&d.loop, UV_RUN_DEFAULT);
     uv_loop_close(&d.loop);

@@ -57,6 +57,7 @@ const char *rec_kind_name(enum rec_kind k)
         [REC_IRQ] = "irq",
         [REC_FAULT] = "fault",
         [REC_DRIVER_EVENT] = "driver-event",
+        [REC_REQUEST] = "request",
     };
     return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "unknown";
 }
@@ -116,5 +117,9 @@ void recorder_log_sink(void *arg, const struct rec_event *e)
         log_warn("%s: fault: %s at 0x%" PRIx64, dev, e->fault.what, e->fault.addr);
         break;
     case REC_DRIVER_EVENT: recorder_log_driver_event(dev, e->session, e->driver); break;
+    case REC_REQUEST:
+        log_debug("%s: request %" PRIu64 " %s %s", dev, e->request.number, e->request.type,
+                  e->request.completed ? "completed" : "submitted");
+        break;
     }
 }

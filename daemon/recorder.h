@@ -24,6 +24,7 @@ enum rec_kind {
     REC_IRQ,
     REC_FAULT,
     REC_DRIVER_EVENT, /* what a driver process reported: requests, transactions, findings */
+    REC_REQUEST,      /* an application request submitted, or its completion */
 };
 
 struct Dmaemu__DriverEvent;
@@ -65,6 +66,16 @@ struct rec_event {
             bool read_only, local;
         } region;
         const struct Dmaemu__DriverEvent *driver; /* valid during recorder_emit() */
+        struct {
+            uint64_t number;
+            bool completed;   /* false: submitted */
+            const char *type; /* "read", "write", "ioctl" */
+            uint64_t app_session, driver_session;
+            uint64_t length, offset;
+            uint32_t ioctl_code;
+            int32_t status;
+            uint64_t information;
+        } request;
     };
 };
 

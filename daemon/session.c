@@ -258,6 +258,7 @@ static const struct {
     {DMAEMU__MSG_TYPE__MSG_REGION_UNMAP, ROLE(DRIVER), region_unmap_request},
     {DMAEMU__MSG_TYPE__MSG_REGS, ANY_ROLE, session_regs},
     {DMAEMU__MSG_TYPE__MSG_DRIVER_EVENT, ROLE(DRIVER), session_driver_event},
+    {DMAEMU__MSG_TYPE__MSG_HISTORY_QUERY, ANY_ROLE, session_history_query},
     {DMAEMU__MSG_TYPE__MSG_IO_OPEN, ROLE(APP), io_open_request},
     {DMAEMU__MSG_TYPE__MSG_IO_CLOSE, ROLE(APP), io_close_request},
     {DMAEMU__MSG_TYPE__MSG_IO_REQUEST, ROLE(APP), io_submit_request},

@@ -39,6 +39,8 @@ static const struct {
     MSG_ENTRY(MSG_IO_CANCEL, dmaemu__io_cancel__descriptor, "IoCancel"),
     MSG_ENTRY(MSG_DMA_NOTIFY, dmaemu__dma_notify__descriptor, "DmaNotify"),
     MSG_ENTRY(MSG_DRIVER_EVENT, dmaemu__driver_event__descriptor, "DriverEvent"),
+    MSG_ENTRY(MSG_HISTORY_QUERY, dmaemu__history_query__descriptor, "HistoryQuery"),
+    MSG_ENTRY(MSG_HISTORY_REPLY, dmaemu__history_reply__descriptor, "HistoryReply"),
 };
 
 #define MSG_TABLE_LEN (sizeof(msg_table) / sizeof(msg_table[0]))

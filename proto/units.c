@@ -51,7 +51,13 @@ int parse_duration_ns(const char *s, uint64_t *out)
     static const struct {
         const char *suffix;
         uint64_t unit;
-    } units[] = {{"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}};
+    } units[] = {{"ns", 1},
+                 {"us", 1000},
+                 {"ms", 1000000},
+                 {"s", 1000000000},
+                 {"m", 60000000000ull},
+                 {"h", 3600000000000ull},
+                 {"d", 86400000000000ull}};
     uint64_t v;
     const char *end;
     if (parse_number(s, &v, &end) < 0)

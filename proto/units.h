@@ -8,7 +8,7 @@
 int parse_u64(const char *s, uint64_t *out);
 /* Bytes: a number with an optional K, M, G (or KiB, MiB, GiB) suffix, powers of 1024. */
 int parse_size(const char *s, uint64_t *out);
-/* Nanoseconds: a number with ns, us, ms or s ("0" needs no unit). */
+/* Nanoseconds: a number with ns, us, ms, s, m, h or d ("0" needs no unit). */
 int parse_duration_ns(const char *s, uint64_t *out);
 
 #endif

@@ -30,5 +30,8 @@ int cmd_devices(const struct cli *cli, int argc, char **argv);
 int cmd_regs(const struct cli *cli, int argc, char **argv);
 int cmd_mmio(const struct cli *cli, int argc, char **argv);
 int cmd_io(const struct cli *cli, int argc, char **argv);
+int cmd_history(const struct cli *cli, int argc, char **argv);
+int cmd_show(const struct cli *cli, int argc, char **argv);
+int cmd_stats(const struct cli *cli, int argc, char **argv);
 
 #endif

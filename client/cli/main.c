@@ -15,6 +15,9 @@ static const struct {
     {"regs", cmd_regs, "decoded register snapshot of a device (no side effects)"},
     {"mmio", cmd_mmio, "raw register or memory access to a device"},
     {"io", cmd_io, "reads, writes and IOCTLs through the device's driver; stress tests"},
+    {"history", cmd_history, "recorded requests, filtered (--db PATH reads a file offline)"},
+    {"show", cmd_show, "one request as a timeline: transactions, transfers, DMA, interrupts"},
+    {"stats", cmd_stats, "counts, bytes, throughput and latency percentiles per device"},
 };
 
 static void usage(FILE *out)

@@ -296,6 +296,16 @@ void dmaemu_set_io_handlers(dmaemu_t *c, const struct dmaemu_io_handlers *h);
 int dmaemu_io_complete(dmaemu_t *c, uint32_t token, int32_t status, uint64_t information,
                        const void *data, size_t data_len);
 
+/* History ---------------------------------------------------------------------------------- */
+
+/*
+ * Asks the daemon's history: kind "requests", "show" or "stats"; params a JSON object of
+ * filters ({"device": "plx0", "since": "10m", "status": "error", ...}) or {"id": N} for show.
+ * On success *json is the answer (free with free()). A bad parameter fails with
+ * DMAEMU_E_INVALID and a message naming it.
+ */
+int dmaemu_history_query(dmaemu_t *c, const char *kind, const char *params, char **json);
+
 /* Driver reports for the history -------------------------------------------------------------- */
 
 /* What a driver did, as the shim reports it (all fields optional; strings may be NULL). */

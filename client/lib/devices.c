@@ -203,3 +203,19 @@ void dmaemu_regs_free(struct dmaemu_regs *r)
     free(r->registers);
     free(r);
 }
+
+int dmaemu_history_query(dmaemu_t *c, const char *kind, const char *params, char **json)
+{
+    Dmaemu__HistoryQuery q = DMAEMU__HISTORY_QUERY__INIT;
+    q.kind = (char *)kind;
+    q.params = (char *)(params ? params : "{}");
+    ProtobufCMessage *reply;
+    struct call call =
+        CALL(DMAEMU__MSG_TYPE__MSG_HISTORY_QUERY, &q.base, DMAEMU__MSG_TYPE__MSG_HISTORY_REPLY);
+    int rc = conn_call(c, &call, &reply, NULL);
+    if (rc < 0)
+        return rc;
+    *json = strdup(((Dmaemu__HistoryReply *)reply)->json);
+    msg_free(reply);
+    return *json ? 0 : dmaemu_fail(DMAEMU_E_NO_MEMORY, "out of memory");
+}

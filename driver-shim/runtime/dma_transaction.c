@@ -260,11 +260,14 @@ static NTSTATUS txn_initialize_request(WDFDMATRANSACTION DmaTransaction, WDFREQU
     struct shim_dma_buffer *buf = shim_request_buffer(r, &off, &len, &to_device);
     if (buf == NULL || skip >= len)
         return STATUS_INVALID_PARAMETER;
+    /* Known before the "initialized" report, which the history links to the request by it. */
+    t->request_number = shim_request_number(r);
     NTSTATUS st = txn_initialize(t, program, direction, buf, off + skip, len - skip, api);
     if (NT_SUCCESS(st)) {
         t->request = r;
-        t->request_number = shim_request_number(r);
         shim_request_set_transaction(r, &t->obj);
+    } else {
+        t->request_number = 0;
     }
     return st;
 }
@@ -285,7 +288,8 @@ static NTSTATUS txn_initialize_mdl(WDFDMATRANSACTION DmaTransaction, PFN_WDF_PRO
 {
     struct shim_transaction *t = TXN(DmaTransaction, api);
     size_t mdl_off;
-    struct shim_dma_buffer *buf = shim_mdl_buffer(Mdl, &mdl_off);
+    uint64_t number = 0;
+    struct shim_dma_buffer *buf = shim_mdl_buffer(Mdl, &mdl_off, &number);
     if (t == NULL || buf == NULL) {
         shim_log("%s: the MDL does not describe DMA-able memory the framework gave this driver "
                  "(use the MDLs of requests)",
@@ -294,6 +298,9 @@ static NTSTATUS txn_initialize_mdl(WDFDMATRANSACTION DmaTransaction, PFN_WDF_PRO
     }
     if (mdl_off + offset + length > buf->length)
         return STATUS_INVALID_PARAMETER;
+    /* KMDF ties no request to an MDL transaction (GetRequest is NULL); the history still
+     * links it to the request whose buffer it moves. */
+    t->request_number = number;
     return txn_initialize(t, program, direction, buf, mdl_off + offset, length, api);
 }
 

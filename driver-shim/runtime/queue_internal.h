@@ -9,6 +9,7 @@ struct shim_mdl {
     MDL mdl;
     uint32_t magic;
     struct shim_dma_buffer *buf;
+    uint64_t request_number; /* whose buffer it describes, for the history */
 };
 
 struct shim_request {

@@ -43,12 +43,13 @@ static void mdl_init(struct shim_mdl *m, struct shim_dma_buffer *b, size_t page_
     m->buf = b;
 }
 
-struct shim_dma_buffer *shim_mdl_buffer(PMDL mdl, size_t *offset)
+struct shim_dma_buffer *shim_mdl_buffer(PMDL mdl, size_t *offset, uint64_t *request_number)
 {
     struct shim_mdl *m = (struct shim_mdl *)mdl;
     if (m == NULL || m->magic != SHIM_MDL_MAGIC)
         return NULL;
     *offset = m->mdl.ByteOffset;
+    *request_number = m->request_number;
     return m->buf;
 }
 

@@ -221,8 +221,9 @@ struct shim_dma_buffer *shim_request_buffer(struct shim_request *r, size_t *offs
                                             bool *to_device);
 void shim_request_set_transaction(struct shim_request *r, struct shim_object *transaction);
 uint64_t shim_request_number(const struct shim_request *r);
-/* The DMA buffer behind an MDL the framework made, and the MDL's start in it; NULL if not ours. */
-struct shim_dma_buffer *shim_mdl_buffer(PMDL mdl, size_t *offset);
+/* The DMA buffer behind an MDL the framework made, the MDL's start in it and the request it
+ * belongs to; NULL if not ours. */
+struct shim_dma_buffer *shim_mdl_buffer(PMDL mdl, size_t *offset, uint64_t *request_number);
 
 /* dma_transaction.c */
 void shim_transactions_check_at_d0exit(struct shim_device *d);

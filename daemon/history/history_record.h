@@ -1,0 +1,53 @@
+/*
+ * history_record.h: events as the history writer queues them (self-contained copies of
+ * recorder events), and the writer's prepared statements.
+ */
+#ifndef DMAEMU_HISTORY_RECORD_H
+#define DMAEMU_HISTORY_RECORD_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "recorder.h"
+
+struct hrec {
+    struct hrec *next;
+    enum rec_kind kind;
+    uint64_t time_ns;
+    char device[64];
+    uint64_t session;
+    char s1[96], s2[96], s3[160]; /* role/name/peer, reasons, purposes, phases */
+    uint64_t u[8];
+    int64_t i[2];
+    char *text;    /* trace line or finding (malloc'd) */
+    char *sg_json; /* a transfer's SG list, "[[addr,len],...]" (malloc'd) */
+    uint64_t *sg;  /* the same, as addr/len pairs, for linking DMA operations */
+    unsigned sg_count;
+};
+
+struct hrec *hrec_copy(const struct rec_event *e);
+void hrec_free(struct hrec *r);
+void hrec_free_list(struct hrec *r);
+
+#define HWRITER_STMTS 24
+
+struct hactive; /* transfers in progress, per device, for linking DMA operations */
+
+struct hwriter {
+    sqlite3 *db;
+    int64_t run_id;
+    sqlite3_stmt *stmt[HWRITER_STMTS];
+    struct hactive *active;
+};
+
+int hwriter_init(struct hwriter *w, sqlite3 *db, char *err, size_t errlen);
+/* Inserts one event (inside the caller's transaction); an SQLite result code. */
+int hwriter_insert(struct hwriter *w, const struct hrec *r);
+/* After a rollback: in-memory links to rows that were never committed are dropped. */
+void hwriter_forget_uncommitted(struct hwriter *w);
+void hwriter_retention(struct hwriter *w, uint64_t max_age_s, uint64_t max_bytes);
+void hwriter_finish_run(struct hwriter *w);
+void hwriter_close(struct hwriter *w);
+
+#endif
