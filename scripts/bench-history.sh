@@ -15,7 +15,13 @@ command -v sqlite3 >/dev/null || { "$root/scripts/deps.sh" build; apt-get instal
 "$root/scripts/build.sh" "$build" -DDMAEMU_TESTS=OFF
 
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+cleanup() {
+  set +e
+  jobs -p | xargs -r kill 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
 cli="$build/client/dmaemu"
 export DMAEMU_DAEMON=unix:$work/d.sock
 
