@@ -12,6 +12,7 @@
 #include "device.h"
 #include "dma.h"
 #include "history.h"
+#include "http/http.h"
 #include "log.h"
 #include "server.h"
 
@@ -21,6 +22,7 @@ struct daemon {
     uv_loop_t loop;
     struct config cfg;
     struct server server;
+    struct http_listen http;
     uv_signal_t sigterm, sigint;
     int ready_fd;
 };
@@ -37,13 +39,15 @@ static void usage(FILE *out)
             "  --listen tcp://HOST:PORT\n"
             "                       also accept TCP clients (needs --token-file)\n"
             "  --token-file PATH    shared secret TCP clients must present\n"
-            "  --http HOST:PORT     HTTP API address (not served by this version)\n"
+            "  --http HOST:PORT|off HTTP JSON API and live events (default %s while\n"
+            "                       recording history); any address but loopback needs\n"
+            "                       --token-file, sent as 'Authorization: Bearer TOKEN'\n"
             "  --db PATH|off        history database (default\n"
             "                       $XDG_STATE_HOME/dmaemu/history.db); off: record nothing\n"
             "  --log-level LEVEL    debug, info, warn or error (default info)\n"
             "  --ready-fd N         once listening, write the addresses and 'ready' to fd N\n"
             "  --help, --version\n",
-            "$XDG_RUNTIME_DIR/dmaemu/dmaemud.sock");
+            "$XDG_RUNTIME_DIR/dmaemu/dmaemud.sock", HTTP_DEFAULT_ADDRESS);
 }
 
 static const char *default_socket_path(void)
@@ -187,6 +191,7 @@ static void on_signal(uv_signal_t *h, int signum)
 {
     struct daemon *d = h->data;
     log_info("%s: shutting down", strsignal(signum));
+    http_stop();
     server_stop(&d->server);
     uv_signal_stop(&d->sigterm);
     uv_signal_stop(&d->sigint);
@@ -205,8 +210,9 @@ static void report_ready(struct daemon *d)
         log_info("listening on %s (token required)", d->server.tcp_uri);
     if (history_path() != NULL)
         log_info("recording history in %s", history_path());
-    if (d->cfg.http != NULL)
-        log_warn("--http: the HTTP API is not part of this version yet; use 'dmaemu history'");
+    if (http_uri() != NULL)
+        log_info("serving the HTTP API on %s%s", http_uri(),
+                 d->http.loopback ? "" : " (token required)");
     if (d->ready_fd <= 0)
         return;
     FILE *f = fdopen(d->ready_fd, "w");
@@ -215,8 +221,21 @@ static void report_ready(struct daemon *d)
     fprintf(f, "unix:%s\n", d->server.unix_path);
     if (d->server.tcp_uri[0])
         fprintf(f, "%s\n", d->server.tcp_uri);
+    if (http_uri() != NULL)
+        fprintf(f, "%s\n", http_uri());
     fprintf(f, "ready\n");
     fclose(f);
+}
+
+/* An address the user gave must be served; the default is a convenience that may be taken. */
+static int start_http(struct daemon *d, char *err, size_t errlen)
+{
+    if (http_start(&d->loop, &d->server, &d->http, err, errlen) == 0)
+        return 0;
+    if (d->http.configured)
+        return -1;
+    log_warn("%s; the HTTP API is not served (choose an address with --http HOST:PORT)", err);
+    return 0;
 }
 
 static void close_any_handle(uv_handle_t *h, void *arg)
@@ -235,6 +254,12 @@ int main(int argc, char **argv)
     if (parse_args(&d, argc, argv) < 0)
         return EXIT_USAGE;
     log_set_level(d.cfg.log_level);
+    bool recording = d.cfg.db == NULL || strcmp(d.cfg.db, "off") != 0;
+    if (http_resolve(d.cfg.http, recording, d.cfg.token_file != NULL, &d.http, err, sizeof(err)) <
+        0) {
+        fprintf(stderr, "dmaemud: %s\n", err);
+        return EXIT_USAGE;
+    }
     recorder_add_sink(recorder_log_sink, NULL);
     uv_loop_init(&d.loop);
     dma_init(&d.loop);
@@ -250,6 +275,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "dmaemud: %s\n", err);
         return 1;
     }
+    if (start_http(&d, err, sizeof(err)) < 0) {
+        fprintf(stderr, "dmaemud: %s (choose another with --http HOST:PORT, or --http off)\n", err);
+        server_stop(&d.server);
+        history_stop();
+        return 1;
+    }
     uv_signal_init(&d.loop, &d.sigterm);
     uv_signal_init(&d.loop, &d.sigint);
     d.sigterm.data = d.sigint.data = &d;
@@ -259,6 +290,7 @@ int main(int argc, char **argv)
 
     uv_run(&d.loop, UV_RUN_DEFAULT);
 
+    http_dispose(); /* before the walk below: libh2o closes its own handles */
     devices_destroy();
     history_stop(); /* everything recorded so far is committed */
     uv_walk(&d.loop, close_any_handle, NULL);

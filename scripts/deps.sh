@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libuv1-dev libprotobuf-c-dev protobuf-c-compiler
-          libinih-dev libjansson-dev libsqlite3-dev)
+          libinih-dev libjansson-dev libsqlite3-dev libh2o-dev)
 for want in "$@"; do
   case "$want" in
     build) ;;

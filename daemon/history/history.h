@@ -47,6 +47,10 @@ int history_parse_time(const char *s, int64_t now_ns, int64_t *out);
 /* {"requests": [...], "next": cursor or null}, newest-first is not used: ids ascend. */
 json_t *history_query_requests(sqlite3 *db, const struct history_filter *f, char *err,
                                size_t errlen);
+/* {"transactions": [...], "next": ...}: the requests (same filters, same cursor) that had DMA
+ * transactions, each with transaction_count and transaction_bytes; 'show' tells the rest. */
+json_t *history_query_transactions(sqlite3 *db, const struct history_filter *f, char *err,
+                                   size_t errlen);
 /* One request with its transactions, transfers (SG lists), DMA operations and interrupts as
  * one timeline; NULL with "no request ID" in err when there is none. */
 json_t *history_query_show(sqlite3 *db, int64_t request_id, char *err, size_t errlen);
@@ -54,8 +58,8 @@ json_t *history_query_show(sqlite3 *db, int64_t request_id, char *err, size_t er
 json_t *history_query_stats(sqlite3 *db, const struct history_filter *f, char *err, size_t errlen);
 
 /*
- * Runs one query ("requests", "show" or "stats") with JSON parameters: a JSON document, or
- * NULL with err (starting "parameter '...'" when a parameter is at fault).
+ * Runs one query ("requests", "transactions", "show" or "stats") with JSON parameters: a JSON
+ * document, or NULL with err (starting "parameter '...'" when a parameter is at fault).
  */
 json_t *history_query(sqlite3 *db, const char *kind, json_t *params, int64_t now_ns, char *err,
                       size_t errlen);

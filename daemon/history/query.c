@@ -2,6 +2,8 @@
  * query.c: the questions users ask of the history, answered as JSON.
  *
  *   requests: filtered, paginated by id (a cursor stays valid while rows are added);
+ *   transactions: the same, for the requests that had DMA transactions (with their count and
+ *             bytes), so that each id leads to 'show';
  *   show:     one request as a timeline (transactions, transfers with SG lists, DMA operations,
  *             interrupts);
  *   stats:    per device counts, bytes, throughput and latency percentiles.
@@ -266,15 +268,24 @@ static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, char *err, size_t err
     "(SELECT session_no FROM sessions WHERE id = r.app_session_id) AS app_session, "               \
     "(SELECT session_no FROM sessions WHERE id = r.driver_session_id) AS driver_session"
 
-json_t *history_query_requests(sqlite3 *db, const struct history_filter *f, char *err,
-                               size_t errlen)
+#define TRANSACTION_SUMMARY_COLUMNS                                                                \
+    ", (SELECT COUNT(*) FROM transactions t WHERE t.request_id = r.id) AS transaction_count, "     \
+    "(SELECT COALESCE(SUM(t.bytes), 0) FROM transactions t WHERE t.request_id = r.id) AS "         \
+    "transaction_bytes"
+
+/* Requests matching f, ids ascending from the cursor; with_transactions: only those that had
+ * DMA transactions, with how many and how many bytes they moved. */
+static json_t *request_list(sqlite3 *db, const struct history_filter *f, bool with_transactions,
+                            char *err, size_t errlen)
 {
     struct where w;
-    char sql[1536];
+    char sql[2048];
     where_build(&w, f, true);
+    if (with_transactions)
+        where_add(&w, "EXISTS (SELECT 1 FROM transactions t WHERE t.request_id = r.id)");
     snprintf(sql, sizeof(sql),
-             "SELECT " REQUEST_COLUMNS " FROM requests r%s ORDER BY r.id LIMIT %u", w.sql,
-             f->limit);
+             "SELECT " REQUEST_COLUMNS "%s FROM requests r%s ORDER BY r.id LIMIT %u",
+             with_transactions ? TRANSACTION_SUMMARY_COLUMNS : "", w.sql, f->limit);
     sqlite3_stmt *st = prepare(db, sql, err, errlen);
     if (st == NULL)
         return NULL;
@@ -286,7 +297,20 @@ json_t *history_query_requests(sqlite3 *db, const struct history_filter *f, char
     json_t *next = json_null();
     if (json_array_size(rows) == f->limit)
         next = json_copy(json_object_get(json_array_get(rows, f->limit - 1), "id"));
-    return json_pack("{s:o, s:o}", "requests", rows, "next", next);
+    return json_pack("{s:o, s:o}", with_transactions ? "transactions" : "requests", rows, "next",
+                     next);
+}
+
+json_t *history_query_requests(sqlite3 *db, const struct history_filter *f, char *err,
+                               size_t errlen)
+{
+    return request_list(db, f, false, err, errlen);
+}
+
+json_t *history_query_transactions(sqlite3 *db, const struct history_filter *f, char *err,
+                                   size_t errlen)
+{
+    return request_list(db, f, true, err, errlen);
 }
 
 /* Show: one request's timeline ---------------------------------------------------------------- */
@@ -464,12 +488,16 @@ json_t *history_query(sqlite3 *db, const char *kind, json_t *params, int64_t now
         return history_query_show(db, json_integer_value(id), err, errlen);
     }
     struct history_filter f;
-    if (strcmp(kind, "requests") != 0 && strcmp(kind, "stats") != 0) {
-        snprintf(err, errlen, "unknown query '%s' (requests, show or stats)", kind);
+    if (strcmp(kind, "requests") != 0 && strcmp(kind, "transactions") != 0 &&
+        strcmp(kind, "stats") != 0) {
+        snprintf(err, errlen, "unknown query '%s' (requests, transactions, show or stats)", kind);
         return NULL;
     }
     if (history_filter_from_json(params, now_ns, &f, err, errlen) < 0)
         return NULL;
-    return strcmp(kind, "stats") == 0 ? history_query_stats(db, &f, err, errlen)
-                                      : history_query_requests(db, &f, err, errlen);
+    if (strcmp(kind, "stats") == 0)
+        return history_query_stats(db, &f, err, errlen);
+    if (strcmp(kind, "transactions") == 0)
+        return history_query_transactions(db, &f, err, errlen);
+    return history_query_requests(db, &f, err, errlen);
 }

@@ -548,12 +548,14 @@ int hwriter_insert(struct hwriter *w, const struct hrec *r)
 
 /* Retention ------------------------------------------------------------------------------------ */
 
+/* Sessions are kept while open and go once ended long enough ago (ended_ns): the rows of a
+ * driver that runs for days keep their session. */
 static const struct {
     const char *table, *time;
 } retained[] = {
     {"dma_ops", "start_ns"},      {"interrupts", "time_ns"},      {"traces", "time_ns"},
     {"faults", "time_ns"},        {"findings", "time_ns"},        {"device_events", "time_ns"},
-    {"requests", "submitted_ns"}, {"transactions", "started_ns"}, {"sessions", "started_ns"},
+    {"requests", "submitted_ns"}, {"transactions", "started_ns"}, {"sessions", "ended_ns"},
 };
 
 /* A slice per call, so recording never waits long behind it. */
@@ -595,26 +597,43 @@ static int64_t db_bytes(sqlite3 *db)
     return bytes;
 }
 
+/* By size: the oldest tenth of every table per pass, passes until under the limit (at most a
+ * few per call, so recording never waits long). */
+static void retention_by_size(sqlite3 *db, uint64_t max_bytes)
+{
+    for (int pass = 0; pass < 5 && (uint64_t)db_bytes(db) > max_bytes; pass++) {
+        sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+        for (size_t i = 0; i < sizeof(retained) / sizeof(retained[0]); i++) {
+            char sql[320];
+            snprintf(sql, sizeof(sql),
+                     "DELETE FROM %s WHERE id IN (SELECT id FROM %s WHERE %s IS NOT NULL ORDER "
+                     "BY id LIMIT MAX(1, (SELECT COUNT(*) FROM %s) / 10))",
+                     retained[i].table, retained[i].table, retained[i].time, retained[i].table);
+            sqlite3_exec(db, sql, NULL, NULL, NULL);
+        }
+        sqlite3_exec(db,
+                     "DELETE FROM transfers WHERE transaction_id NOT IN (SELECT id FROM "
+                     "transactions)",
+                     NULL, NULL, NULL);
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        sqlite3_exec(db, "PRAGMA incremental_vacuum", NULL, NULL, NULL);
+    }
+}
+
 void hwriter_retention(struct hwriter *w, uint64_t max_age_s, uint64_t max_bytes)
 {
     sqlite3 *db = w->db;
-    if (max_age_s == 0 && max_bytes == 0)
-        return;
-    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-    int64_t cutoff = now_wall_ns() - (int64_t)max_age_s * 1000000000;
-    bool too_big = max_bytes != 0 && (uint64_t)db_bytes(db) > max_bytes;
-    for (size_t i = 0; i < sizeof(retained) / sizeof(retained[0]); i++) {
-        if (max_age_s != 0)
+    if (max_age_s != 0) {
+        int64_t cutoff = now_wall_ns() - (int64_t)max_age_s * 1000000000;
+        sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+        for (size_t i = 0; i < sizeof(retained) / sizeof(retained[0]); i++)
             retention_delete(db, retained[i].table, retained[i].time, cutoff);
-        if (too_big) /* the oldest slice of every table */
-            retention_delete(db, retained[i].table, retained[i].time, -1);
+        sqlite3_exec(db,
+                     "DELETE FROM transfers WHERE transaction_id NOT IN (SELECT id FROM "
+                     "transactions)",
+                     NULL, NULL, NULL);
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     }
-    /* Transfers go with their transactions. */
-    sqlite3_exec(db,
-                 "DELETE FROM transfers WHERE transaction_id NOT IN (SELECT id FROM "
-                 "transactions)",
-                 NULL, NULL, NULL);
-    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    if (too_big)
-        sqlite3_exec(db, "PRAGMA incremental_vacuum(2000)", NULL, NULL, NULL);
+    if (max_bytes != 0)
+        retention_by_size(db, max_bytes);
 }

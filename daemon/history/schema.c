@@ -126,10 +126,18 @@ int history_db_open(const char *path, bool read_only, sqlite3 **out, char *err, 
             sqlite3_step(st) == SQLITE_ROW)
             version = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
+        if (version > HISTORY_SCHEMA_VERSION) {
+            snprintf(err, errlen,
+                     "%s has schema version %d, newer than this dmaemu understands (%d); use a "
+                     "newer dmaemu",
+                     path, version, HISTORY_SCHEMA_VERSION);
+            sqlite3_close(db);
+            return -1;
+        }
         if (version != HISTORY_SCHEMA_VERSION) {
             snprintf(err, errlen,
-                     "%s has schema version %d; this dmaemu reads version %d (open it once with "
-                     "a dmaemud of this version to upgrade it)",
+                     "%s has schema version %d, older than this dmaemu reads (%d); open it once "
+                     "with a dmaemud of this version to upgrade it",
                      path, version, HISTORY_SCHEMA_VERSION);
             sqlite3_close(db);
             return -1;

@@ -79,8 +79,16 @@ static bool writer_commit(struct hrec *batch, const char **why)
 {
     sqlite3 *db = hist.db;
     int rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-    for (struct hrec *r = batch; rc == SQLITE_OK && r != NULL; r = r->next)
+    for (struct hrec *r = batch; rc == SQLITE_OK && r != NULL; r = r->next) {
         rc = hwriter_insert(&hist.w, r);
+        if (rc == SQLITE_CONSTRAINT || rc == SQLITE_MISMATCH || rc == SQLITE_RANGE) {
+            /* One row that cannot be stored (its session aged out, say) must not hold up
+             * every event behind it: skip it, keep the batch. */
+            log_debug("history: %s event not recorded: %s", rec_kind_name(r->kind),
+                      sqlite3_errmsg(db));
+            rc = SQLITE_OK;
+        }
+    }
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     if (rc == SQLITE_OK)

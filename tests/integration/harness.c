@@ -215,6 +215,8 @@ static void build_argv(struct launch *l, const struct harness_daemon *d, bool co
     l->argv[n++] = (char *)"tcp://127.0.0.1:0";
     l->argv[n++] = (char *)"--token-file";
     l->argv[n++] = (char *)d->token_file;
+    l->argv[n++] = (char *)"--http";
+    l->argv[n++] = (char *)"127.0.0.1:0";
     l->argv[n++] = (char *)"--log-level";
     l->argv[n++] = (char *)"debug";
     l->argv[n++] = (char *)"--ready-fd";
@@ -301,6 +303,7 @@ static int parse_ready(struct harness_daemon *d, char *buf)
 {
     bool unix_seen = false;
     d->tcp_uri[0] = '\0';
+    d->http_uri[0] = '\0';
     for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line != NULL;
          line = strtok_r(NULL, "\n", &save)) {
         if (strncmp(line, "unix:", 5) == 0) {
@@ -309,6 +312,8 @@ static int parse_ready(struct harness_daemon *d, char *buf)
                 fprintf(stderr, "harness: daemon reports %s, expected %s\n", line, d->unix_uri);
         } else if (strncmp(line, "tcp://", 6) == 0 && strlen(line) < sizeof(d->tcp_uri)) {
             snprintf(d->tcp_uri, sizeof(d->tcp_uri), "%s", line);
+        } else if (strncmp(line, "http://", 7) == 0 && strlen(line) < sizeof(d->http_uri)) {
+            snprintf(d->http_uri, sizeof(d->http_uri), "%s", line);
         } else if (strcmp(line, "ready") != 0) {
             fprintf(stderr, "harness: unexpected ready line \"%s\"\n", line);
             return -1;

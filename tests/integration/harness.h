@@ -2,8 +2,8 @@
  * harness.h: starts a real dmaemud for an integration test and connects clients to it.
  *
  * Each daemon gets a private temporary directory (socket, token file, config, log). It listens on
- * a UNIX socket and on TCP 127.0.0.1 with an ephemeral port, and reports both through --ready-fd,
- * so tests never guess ports or sleep waiting for start-up.
+ * a UNIX socket, on TCP 127.0.0.1 and for HTTP on 127.0.0.1, with ephemeral ports, and reports
+ * them through --ready-fd, so tests never guess ports or sleep waiting for start-up.
  */
 #ifndef DMAEMU_HARNESS_H
 #define DMAEMU_HARNESS_H
@@ -18,6 +18,7 @@ struct harness_daemon {
     char dir[256];        /* private temp dir, removed by harness_stop */
     char unix_uri[320];   /* "unix:<dir>/dmaemud.sock" */
     char tcp_uri[64];     /* "tcp://127.0.0.1:<port>" */
+    char http_uri[64];    /* "http://127.0.0.1:<port>" (the HTTP API) */
     char token[65];       /* the TCP token (hex) */
     char token_file[320]; /* file holding it */
     char log_path[320];   /* the daemon's stderr */
