@@ -191,8 +191,10 @@ static void print_show(json_t *r)
     json_t *t;
     json_array_foreach(json_object_get(r, "transactions"), i, t)
     {
-        printf("  transaction %lld (%s, %lld bytes, %lld transfers): %s\n",
+        const char *profile = json_string_value(json_object_get(t, "profile"));
+        printf("  transaction %lld (%s, %s, %lld bytes, %lld transfers): %s\n",
                (long long)json_integer_value(json_object_get(t, "txn_no")),
+               profile ? profile : "profile unknown",
                json_string_value(json_object_get(t, "direction")),
                (long long)json_integer_value(json_object_get(t, "length")),
                (long long)json_integer_value(json_object_get(t, "transfer_count")),

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HISTORY_SCHEMA_VERSION 1
+#define HISTORY_SCHEMA_VERSION 2
 
 /* Opens (and for writing, creates and migrates) a history database. */
 int history_db_open(const char *path, bool read_only, sqlite3 **out, char *err, size_t errlen);

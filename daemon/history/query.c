@@ -370,12 +370,12 @@ json_t *history_query_show(sqlite3 *db, int64_t request_id, char *err, size_t er
     }
     json_t *req = json_incref(json_array_get(rows, 0));
     json_decref(rows);
-    json_t *txns = query_rows(
-        db,
-        "SELECT id, txn_no, direction, length, bytes, transfers AS transfer_count, status, "
-        "started_ns, ended_ns FROM transactions WHERE request_id = ?1 "
-        "ORDER BY id",
-        request_id, err, errlen);
+    json_t *txns = query_rows(db,
+                              "SELECT id, txn_no, profile, direction, length, bytes, transfers AS "
+                              "transfer_count, status, "
+                              "started_ns, ended_ns FROM transactions WHERE request_id = ?1 "
+                              "ORDER BY id",
+                              request_id, err, errlen);
     size_t i;
     json_t *t;
     json_array_foreach(txns, i, t)
@@ -476,6 +476,22 @@ json_t *history_query_stats(sqlite3 *db, const struct history_filter *f, char *e
     return rows ? json_pack("{s:o}", "devices", rows) : NULL;
 }
 
+/* A device the history has never heard of is a mistyped name, not an empty answer. */
+static bool device_known(sqlite3 *db, const char *device)
+{
+    sqlite3_stmt *st;
+    bool known = false;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT 1 FROM requests WHERE device = ?1 UNION ALL SELECT 1 FROM "
+                           "device_events WHERE device = ?1 LIMIT 1",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, device, -1, SQLITE_TRANSIENT);
+        known = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return known;
+}
+
 json_t *history_query(sqlite3 *db, const char *kind, json_t *params, int64_t now_ns, char *err,
                       size_t errlen)
 {
@@ -495,6 +511,13 @@ json_t *history_query(sqlite3 *db, const char *kind, json_t *params, int64_t now
     }
     if (history_filter_from_json(params, now_ns, &f, err, errlen) < 0)
         return NULL;
+    if (f.device != NULL && !device_known(db, f.device)) {
+        snprintf(err, errlen,
+                 "parameter 'device': nothing is recorded for a device named '%.64s' (is the "
+                 "name right? 'dmaemu devices' lists them)",
+                 f.device);
+        return NULL;
+    }
     if (strcmp(kind, "stats") == 0)
         return history_query_stats(db, &f, err, errlen);
     if (strcmp(kind, "transactions") == 0)

@@ -187,9 +187,9 @@ static const char *const statements[S_COUNT] = {
                        "run_id=?1 AND number=?2",
     [S_REQ_DISPATCH] = "UPDATE requests SET dispatched_ns=?3 WHERE run_id=?1 AND number=?2",
     [S_TXN_START] = "INSERT INTO transactions(run_id,session_id,txn_no,device,request_id,"
-                    "direction,length,started_ns) VALUES(?1," SID(
-                        2) ",?3,?4,(SELECT id FROM "
-                           "requests WHERE run_id=?1 AND number=?5),?6,?7,?8)",
+                    "direction,length,started_ns,profile) VALUES(?1," SID(
+                        2) ",?3,?4,"
+                           "(SELECT id FROM requests WHERE run_id=?1 AND number=?5),?6,?7,?8,?9)",
     [S_TXN_END] = "UPDATE transactions SET bytes=?4,status=?5,ended_ns=?6 WHERE id=" TXN_OF(2, 3),
     [S_XFER_START] =
         "INSERT INTO transfers(transaction_id,seq,length,sg,programmed_ns) VALUES(" TXN_OF(
@@ -434,6 +434,7 @@ static int insert_transaction(struct hwriter *w, const struct hrec *r)
         bind_text(st, 6, direction);
         sqlite3_bind_int64(st, 7, (int64_t)r->u[3]);
         sqlite3_bind_int64(st, 8, (int64_t)r->time_ns);
+        bind_text(st, 9, r->text); /* the shim names the profile */
         return run(st);
     }
     hactive_remove(w, r->device, r->session, r->u[1]);

@@ -54,8 +54,11 @@ static const char schema_v1[] =
     "  session_id INTEGER, level INTEGER, function TEXT, text TEXT, time_ns INTEGER NOT NULL);"
     "CREATE INDEX traces_time ON traces(time_ns);";
 
+/* Version 2: transactions record their DMA profile. */
+static const char schema_v2[] = "ALTER TABLE transactions ADD COLUMN profile TEXT;";
+
 /* migrations[v] takes a database from version v to v + 1. */
-static const char *const migrations[] = {schema_v1};
+static const char *const migrations[] = {schema_v1, schema_v2};
 
 int history_schema_migrate(sqlite3 *db, char *err, size_t errlen)
 {

@@ -198,10 +198,21 @@ static void txn_report(const struct shim_transaction *t, const char *kind, const
         addr[n] = (uint64_t)t->sg->Elements[n].Address.QuadPart;
         len[n] = t->sg->Elements[n].Length;
     }
+    static const char *const profiles[] = {
+        [WdfDmaProfilePacket] = "Packet",
+        [WdfDmaProfileScatterGather] = "ScatterGather",
+        [WdfDmaProfilePacket64] = "Packet64",
+        [WdfDmaProfileScatterGather64] = "ScatterGather64",
+        [WdfDmaProfileScatterGatherDuplex] = "ScatterGatherDuplex",
+        [WdfDmaProfileScatterGather64Duplex] = "ScatterGather64Duplex",
+    };
+    WDF_DMA_PROFILE p = t->enabler->config.Profile;
+    bool initialized = strcmp(phase, "initialized") == 0;
     struct dmaemu_driver_event e = {
         .kind = kind,
         .phase = phase,
         .callback = shim_callback,
+        .text = initialized && p <= WdfDmaProfileScatterGather64Duplex ? profiles[p] : NULL,
         .direction = t->direction == WdfDmaDirectionWriteToDevice ? "write" : "read",
         .request = t->request_number,
         .transaction = t->id,
