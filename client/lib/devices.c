@@ -115,30 +115,37 @@ int dmaemu_mmio_read(dmaemu_t *c, unsigned bar, uint64_t offset, unsigned width,
     return dmaemu_mmio_read_device(c, NULL, false, bar, offset, width, value);
 }
 
+/* A write to the attached device (device NULL), or to a named one as a tool does. */
+static void mmio_write_init(Dmaemu__MmioWrite *req, const char *device, bool force, unsigned bar,
+                            uint64_t offset, unsigned width, uint64_t value)
+{
+    dmaemu__mmio_write__init(req);
+    req->bar = bar;
+    req->offset = offset;
+    req->width = width;
+    req->value = value;
+    req->device = (char *)(device ? device : "");
+    req->force = force;
+}
+
+/* Posted: the hot path of a driver programming its device waits for nothing. */
 int dmaemu_mmio_write(dmaemu_t *c, unsigned bar, uint64_t offset, unsigned width, uint64_t value)
 {
     if (check_width(width) < 0)
         return DMAEMU_E_RANGE;
-    Dmaemu__MmioWrite req = DMAEMU__MMIO_WRITE__INIT;
-    req.bar = bar;
-    req.offset = offset;
-    req.width = width;
-    req.value = value;
+    Dmaemu__MmioWrite req;
+    mmio_write_init(&req, NULL, false, bar, offset, width, value);
     return conn_post(c, DMAEMU__MSG_TYPE__MSG_MMIO_WRITE, &req.base);
 }
 
+/* A tool's write waits for the daemon's answer, so its errors are reported to it. */
 int dmaemu_mmio_write_device(dmaemu_t *c, const char *device, bool force, unsigned bar,
                              uint64_t offset, unsigned width, uint64_t value)
 {
     if (check_width(width) < 0)
         return DMAEMU_E_RANGE;
-    Dmaemu__MmioWrite req = DMAEMU__MMIO_WRITE__INIT;
-    req.bar = bar;
-    req.offset = offset;
-    req.width = width;
-    req.value = value;
-    req.device = (char *)(device ? device : "");
-    req.force = force;
+    Dmaemu__MmioWrite req;
+    mmio_write_init(&req, device, force, bar, offset, width, value);
     struct call call = CALL(DMAEMU__MSG_TYPE__MSG_MMIO_WRITE, &req.base, DMAEMU__MSG_TYPE__MSG_OK);
     return conn_call(c, &call, NULL, NULL);
 }
