@@ -25,6 +25,8 @@ HANDLER(io_submit_request);
 HANDLER(session_driver_event);
 /* history_request.c */
 HANDLER(session_history_query);
+/* For history queries run off the loop: is name one of the daemon's devices? */
+bool history_is_device(const char *name);
 /* region.c */
 HANDLER(region_map_request);
 HANDLER(region_unmap_request);

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <uv.h>
 
+#include "device.h"
 #include "handlers.h"
 #include "history.h"
 #include "server.h"
@@ -21,6 +22,12 @@ struct history_job {
     char err[512];
 };
 
+/* The registry is fixed once the daemon runs: workers may read the names. */
+bool history_is_device(const char *name)
+{
+    return device_find(name) != NULL;
+}
+
 static void history_job_run(uv_work_t *w)
 {
     struct history_job *j = w->data;
@@ -33,7 +40,8 @@ static void history_job_run(uv_work_t *w)
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
     json_t *answer =
-        params ? history_query(db, j->kind, params, now, j->err, sizeof(j->err)) : NULL;
+        params ? history_query(db, j->kind, params, now, history_is_device, j->err, sizeof(j->err))
+               : NULL;
     if (params == NULL)
         snprintf(j->err, sizeof(j->err), "parameters are not a JSON object: %s", jerr.text);
     if (answer != NULL)

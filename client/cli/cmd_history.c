@@ -73,7 +73,7 @@ static int history_run(const struct cli *cli, const struct history_args *a, cons
             return cli_fail("%s", err);
         }
         *answer = history_query(db, kind, a->params, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec,
-                                err, sizeof(err));
+                                NULL, err, sizeof(err));
         sqlite3_close(db);
     } else {
         dmaemu_t *c;

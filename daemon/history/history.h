@@ -59,10 +59,12 @@ json_t *history_query_stats(sqlite3 *db, const struct history_filter *f, char *e
 
 /*
  * Runs one query ("requests", "transactions", "show" or "stats") with JSON parameters: a JSON
- * document, or NULL with err (starting "parameter '...'" when a parameter is at fault).
+ * document, or NULL with err (starting "parameter '...'" when a parameter is at fault). A
+ * device filter naming a device that neither is_device (the daemon's live devices; NULL
+ * offline) nor the history knows is an error, not an empty answer.
  */
-json_t *history_query(sqlite3 *db, const char *kind, json_t *params, int64_t now_ns, char *err,
-                      size_t errlen);
+json_t *history_query(sqlite3 *db, const char *kind, json_t *params, int64_t now_ns,
+                      bool (*is_device)(const char *name), char *err, size_t errlen);
 
 /* The daemon side ------------------------------------------------------------------------------ */
 

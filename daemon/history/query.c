@@ -492,8 +492,8 @@ static bool device_known(sqlite3 *db, const char *device)
     return known;
 }
 
-json_t *history_query(sqlite3 *db, const char *kind, json_t *params, int64_t now_ns, char *err,
-                      size_t errlen)
+json_t *history_query(sqlite3 *db, const char *kind, json_t *params, int64_t now_ns,
+                      bool (*is_device)(const char *name), char *err, size_t errlen)
 {
     if (strcmp(kind, "show") == 0) {
         json_t *id = json_object_get(params, "id");
@@ -511,7 +511,7 @@ json_t *history_query(sqlite3 *db, const char *kind, json_t *params, int64_t now
     }
     if (history_filter_from_json(params, now_ns, &f, err, errlen) < 0)
         return NULL;
-    if (f.device != NULL && !device_known(db, f.device)) {
+    if (f.device != NULL && !(is_device && is_device(f.device)) && !device_known(db, f.device)) {
         snprintf(err, errlen,
                  "parameter 'device': nothing is recorded for a device named '%.64s' (is the "
                  "name right? 'dmaemu devices' lists them)",

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "device.h"
+#include "handlers.h"
 #include "history.h"
 #include "http_internal.h"
 #include "server.h"
@@ -181,7 +182,8 @@ static void job_run(uv_work_t *w)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    json_t *answer = history_query(db, j->kind, j->params, now, j->err, sizeof(j->err));
+    json_t *answer =
+        history_query(db, j->kind, j->params, now, history_is_device, j->err, sizeof(j->err));
     if (answer != NULL) {
         j->answer = json_dumps(answer, JSON_COMPACT);
         if (j->answer == NULL)
