@@ -77,6 +77,16 @@ static char old_dir[256];   /* a stopped daemon's directory, removed by teardown
 static char mount_dir[300]; /* a tmpfs mounted by the test, unmounted by teardown */
 static struct fake_driver *fakes[4];
 
+/* Open handles, closed before their connection (by h_close_conn, or teardown). */
+#define MAX_FILES 64
+
+static struct open_file {
+    dmaemu_t *c;
+    dmaemu_file_t *f;
+} files[MAX_FILES];
+
+static void h_close_files(dmaemu_t *c);
+
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     return remove(path);
@@ -101,6 +111,7 @@ static int h_setup(void **state)
     fx.child = 0;
     irq_watch_init(&fx.irq);
     memset(fakes, 0, sizeof(fakes));
+    memset(files, 0, sizeof(files));
     db_path[0] = extra_dir[0] = old_dir[0] = mount_dir[0] = '\0';
     return 0;
 }
@@ -110,6 +121,7 @@ static int h_teardown(void **state)
 {
     int rc = 0;
     drv_cleanup();
+    h_close_files(NULL);
     for (int i = 0; i < 4; i++) {
         fake_driver_stop(fakes[i]);
         fakes[i] = NULL;
@@ -226,11 +238,35 @@ static struct fake_driver *h_fake(const char *device, enum fake_mode mode)
 
 static dmaemu_file_t *h_open(dmaemu_t *c, const char *device)
 {
+    int slot = 0;
+    while (slot < MAX_FILES && files[slot].f != NULL)
+        slot++;
+    if (slot == MAX_FILES)
+        hfail("too many open handles");
     dmaemu_file_t *f = NULL;
     int rc = dmaemu_open(c, device, &f);
     if (rc != 0 || f == NULL)
         hfail("open %s: %d (%s): %s", device, rc, dmaemu_strerror(rc), dmaemu_last_error());
+    files[slot] = (struct open_file){.c = c, .f = f};
     return f;
+}
+
+/* Closes c's handles (c == NULL: every handle). */
+static void h_close_files(dmaemu_t *c)
+{
+    for (int i = 0; i < MAX_FILES; i++) {
+        if (files[i].f != NULL && (c == NULL || files[i].c == c)) {
+            dmaemu_file_close(files[i].f);
+            files[i] = (struct open_file){0};
+        }
+    }
+}
+
+/* Closes an application connection of the fixture, and its handles first. */
+static void h_close_conn(dmaemu_t *c)
+{
+    h_close_files(c);
+    fx_close(&fx, c);
 }
 
 /* Running programs (the CLI, dmaemud) with their output captured ----------------------------- */
@@ -690,6 +726,7 @@ static void burst_done(void *arg, int rc, const struct dmaemu_io_result *res)
 struct stress_arg {
     dmaemu_t *c;
     dmaemu_file_t *f0, *f1; /* plx0 (the fake driver), plx1 (no driver) */
+    uint64_t session;       /* c's, kept for after c is closed */
     unsigned index;
     struct rq *out; /* STRESS_EACH */
     size_t n;
@@ -913,8 +950,12 @@ static void test_stress_consistency(void **state)
     pthread_t th[STRESS_THREADS];
     for (unsigned i = 0; i < STRESS_THREADS; i++) {
         dmaemu_t *c = fx_connect(&fx, DMAEMU_ROLE_APP, "stress-app");
-        args[i] = (struct stress_arg){
-            .c = c, .f0 = h_open(c, "plx0"), .f1 = h_open(c, "plx1"), .index = i, .out = sent[i]};
+        args[i] = (struct stress_arg){.c = c,
+                                      .f0 = h_open(c, "plx0"),
+                                      .f1 = h_open(c, "plx1"),
+                                      .session = dmaemu_session_id(c),
+                                      .index = i,
+                                      .out = sent[i]};
     }
     for (unsigned i = 0; i < STRESS_THREADS; i++)
         assert_int_equal(pthread_create(&th[i], NULL, stress_main, &args[i]), 0);
@@ -926,8 +967,8 @@ static void test_stress_consistency(void **state)
 
     /* Two applications leave before the daemon stops, two (and the driver) are still connected
      * at SIGTERM: every session must end either way, and everything must be committed. */
-    fx_close(&fx, args[0].c);
-    fx_close(&fx, args[1].c);
+    h_close_conn(args[0].c);
+    h_close_conn(args[1].c);
     int code = h_term();
     if (code != 0)
         hfail("dmaemud exited with %d after SIGTERM, expected 0", code);
@@ -954,9 +995,9 @@ static void test_stress_consistency(void **state)
         hfail("%lld session rows never ended", (long long)open_sessions);
     for (unsigned t = 0; t < STRESS_THREADS; t++)
         if (db_int(db, "SELECT COUNT(*) FROM sessions WHERE session_no = %llu AND role = 'app'",
-                   (unsigned long long)dmaemu_session_id(args[t].c)) != 1)
+                   (unsigned long long)args[t].session) != 1)
             hfail("no session row for application %u (session %llu)", t,
-                  (unsigned long long)dmaemu_session_id(args[t].c));
+                  (unsigned long long)args[t].session);
     if (db_int(db, "SELECT COUNT(*) FROM sessions WHERE session_no = %llu AND role = 'driver'",
                (unsigned long long)drv_session) != 1)
         hfail("no session row for the driver (session %llu)", (unsigned long long)drv_session);
@@ -2263,7 +2304,7 @@ static void test_retention_age(void **state)
     for (unsigned i = 0; i < 50; i++)
         old_max = req(c, f, "plx0", T_WRITE, i * 10, 10).number;
     db_wait_completed(db_path, 50);
-    fx_close(&fx, c);
+    h_close_conn(c);
 
     /* A long-lived application keeps recording going meanwhile. */
     static struct pacer p;
