@@ -46,19 +46,7 @@
 #include "fake_driver.h"
 #include "history.h"
 
-/* What an application includes before the pci9656 driver's Public.h (windows.h, winioctl.h) -- */
-
-typedef uint8_t UCHAR;
-typedef uint16_t USHORT;
-typedef uint32_t ULONG;
-typedef uint64_t ULONG64;
-#define CTL_CODE(DeviceType, Function, Method, Access)                                             \
-    (((uint32_t)(DeviceType) << 16) | ((Access) << 14) | ((Function) << 2) | (Method))
-#define METHOD_BUFFERED                                              0
-#define FILE_ANY_ACCESS                                              0
-#define FILE_READ_ACCESS                                             1
-#define FILE_WRITE_ACCESS                                            2
-#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) extern const uint8_t name[16]
+#include "winioctl_compat.h"
 
 #include "../../driver-shim/samples/pci9656/Public.h"
 

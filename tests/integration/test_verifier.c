@@ -25,13 +25,7 @@
  */
 #include "drvproc.h"
 
-/* What an application includes before the driver's ioctl header (windows.h, winioctl.h). */
-typedef uint32_t ULONG;
-#define CTL_CODE(DeviceType, Function, Method, Access)                                             \
-    (((uint32_t)(DeviceType) << 16) | ((uint32_t)(Access) << 14) | ((uint32_t)(Function) << 2) |   \
-     (uint32_t)(Method))
-#define METHOD_BUFFERED 0
-#define FILE_ANY_ACCESS 0
+#include "winioctl_compat.h"
 
 #include "../drivers/bad_driver_ioctl.h"
 
