@@ -53,8 +53,12 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 ready=0
+http_uri=
 while read -r -t 15 line <&3; do
-  if [ "$line" = ready ]; then ready=1; break; fi
+  case "$line" in
+    ready) ready=1; break ;;
+    http://*) http_uri=$line ;;
+  esac
 done
 if [ $ready -ne 1 ]; then
   echo "run.sh: dmaemud did not start (see its messages above)" >&2
@@ -72,5 +76,8 @@ echo "  $cli io read plx0 --size 64K --verify random:7"
 echo "  $cli io stress plx0 --threads 4 --duration 10s"
 echo "  $cli regs plx0                # the chip's registers, decoded"
 echo "  $cli --daemon $tcp --token-file $token devices   # the same over TCP"
+echo "  $cli history; $cli show 1; $cli stats    # what happened, from the history"
+echo "History database: ${XDG_STATE_HOME:-$HOME/.local/state}/dmaemu/history.db"
+[ -n "$http_uri" ] && echo "HTTP JSON API: $http_uri/api/devices (live events: $http_uri/api/events)"
 echo
 wait $daemon_pid
