@@ -60,6 +60,17 @@ static const char schema_v2[] = "ALTER TABLE transactions ADD COLUMN profile TEX
 /* migrations[v] takes a database from version v to v + 1. */
 static const char *const migrations[] = {schema_v1, schema_v2};
 
+static int schema_version(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    int version = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return version;
+}
+
 int history_schema_migrate(sqlite3 *db, char *err, size_t errlen)
 {
     sqlite3_stmt *st;
@@ -108,9 +119,19 @@ int history_db_open(const char *path, bool read_only, sqlite3 **out, char *err, 
         return -1;
     }
     sqlite3_busy_timeout(db, 5000);
+    /* A database this dmaemu cannot read is refused before anything touches it. */
+    int version = schema_version(db);
+    if (version > HISTORY_SCHEMA_VERSION) {
+        snprintf(err, errlen,
+                 "%s has schema version %d, newer than this dmaemu understands (%d); use a "
+                 "newer dmaemu or another --db",
+                 path, version, HISTORY_SCHEMA_VERSION);
+        sqlite3_close(db);
+        return -1;
+    }
     /* Incremental auto-vacuum lets retention give space back; it must precede the first
-     * table, and is a no-op on an existing database. */
-    if (!read_only)
+     * table, so only a new database gets it. */
+    if (!read_only && version == 0)
         sqlite3_exec(db, "PRAGMA auto_vacuum=INCREMENTAL", NULL, NULL, NULL);
     /* WAL: readers (CLI, HTTP) never block the writer; NORMAL sync: a crash of the daemon
      * loses nothing committed, and the database is never corrupted. */
@@ -122,29 +143,13 @@ int history_db_open(const char *path, bool read_only, sqlite3 **out, char *err, 
         sqlite3_close(db);
         return -1;
     }
-    if (read_only) {
-        sqlite3_stmt *st;
-        int version = -1;
-        if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            version = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-        if (version > HISTORY_SCHEMA_VERSION) {
-            snprintf(err, errlen,
-                     "%s has schema version %d, newer than this dmaemu understands (%d); use a "
-                     "newer dmaemu",
-                     path, version, HISTORY_SCHEMA_VERSION);
-            sqlite3_close(db);
-            return -1;
-        }
-        if (version != HISTORY_SCHEMA_VERSION) {
-            snprintf(err, errlen,
-                     "%s has schema version %d, older than this dmaemu reads (%d); open it once "
-                     "with a dmaemud of this version to upgrade it",
-                     path, version, HISTORY_SCHEMA_VERSION);
-            sqlite3_close(db);
-            return -1;
-        }
+    if (read_only && version != HISTORY_SCHEMA_VERSION) { /* older: readers do not migrate */
+        snprintf(err, errlen,
+                 "%s has schema version %d, older than this dmaemu reads (%d); open it once with "
+                 "a dmaemud of this version to upgrade it",
+                 path, version, HISTORY_SCHEMA_VERSION);
+        sqlite3_close(db);
+        return -1;
     }
     *out = db;
     return 0;

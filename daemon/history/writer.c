@@ -99,7 +99,9 @@ static bool writer_commit(struct hrec *batch, const char **why)
     return false;
 }
 
-static struct hrec *writer_take(uint64_t window_ns)
+/* Waits out the batch window (or a full batch, or stop) and takes the queue; *stopping says
+ * whether stop was asked for, read under the lock. */
+static struct hrec *writer_take(uint64_t window_ns, bool *stopping)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -113,6 +115,7 @@ static struct hrec *writer_take(uint64_t window_ns)
     struct hrec *batch = hist.head;
     hist.head = hist.tail = NULL;
     hist.queued = 0;
+    *stopping = hist.stop;
     pthread_mutex_unlock(&hist.lock);
     return batch;
 }
@@ -140,8 +143,8 @@ static void *writer_thread(void *arg)
     uint64_t last_warn = 0, last_retention = mono_ns();
     bool paused = false;
     for (;;) {
-        bool stopping = hist.stop;
-        struct hrec *batch = writer_take(hist.opt.batch_ms * 1000000u);
+        bool stopping;
+        struct hrec *batch = writer_take(hist.opt.batch_ms * 1000000u, &stopping);
         const char *why = NULL;
         if (batch != NULL && !writer_commit(batch, &why)) {
             writer_requeue(batch);
@@ -167,8 +170,8 @@ static void *writer_thread(void *arg)
             hwriter_retention(&hist.w, hist.opt.max_age_s, hist.opt.max_bytes);
             last_retention = mono_ns();
         }
-        if (stopping && hist.head == NULL)
-            break;
+        if (stopping)
+            break; /* the queue was taken under the lock after stop: nothing is left */
     }
     return NULL;
 }
@@ -211,8 +214,13 @@ void history_stop(void)
     hwriter_finish_run(&hist.w);
     hwriter_close(&hist.w);
     sqlite3_close(hist.db);
+    if (hist.queued > 0) /* the disk stayed full to the end */
+        log_error("history: %zu events could not be written before shutdown (the disk is "
+                  "full); they are lost",
+                  hist.queued);
     hrec_free_list(hist.head);
     hist.head = hist.tail = NULL;
+    hist.queued = 0;
     if (hist.dropped > 0)
         log_error("history: %" PRIu64 " events were dropped while the disk was full", hist.dropped);
     hist.running = false;

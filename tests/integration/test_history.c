@@ -1988,6 +1988,60 @@ static void test_schema_newer(void **state)
     }
 }
 
+/* A whole file's bytes (free() them). */
+static uint8_t *read_bytes(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        fail_msg("cannot read %s: %s", path, strerror(errno));
+    size_t cap = 65536, n = 0, got;
+    uint8_t *buf = malloc(cap);
+    while (buf != NULL && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            uint8_t *bigger = realloc(buf, cap * 2);
+            if (bigger == NULL)
+                break;
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* A database dmaemud refuses because it is newer is left exactly as it was: not switched to
+ * WAL, not given a new auto_vacuum mode, nothing. */
+static void test_schema_newer_untouched(void **state)
+{
+    make_extra_dir();
+    char db[400];
+    snprintf(db, sizeof(db), "%s/future.db", extra_dir);
+    make_versioned_db(db, 99);
+    size_t before_len, after_len;
+    uint8_t *before = read_bytes(db, &before_len);
+    struct proc p = daemon_refusal(db);
+    int code = p.code;
+    proc_free(&p);
+    struct proc q = cli(db, ARGS("history"));
+    int cli_code = q.code;
+    proc_free(&q);
+    uint8_t *after = read_bytes(db, &after_len);
+    bool same = before != NULL && after != NULL && before_len == after_len &&
+                memcmp(before, after, before_len) == 0;
+    int jb = before && before_len > 19 ? before[18] : -1,
+        ja = after && after_len > 19 ? after[18] : -1;
+    free(before);
+    free(after);
+    assert_int_equal(code, 1);
+    assert_int_equal(cli_code, 1);
+    if (!same)
+        fail_msg("dmaemud refused the schema-99 database but modified it (%zu -> %zu bytes; "
+                 "file format byte 18: %d -> %d, 2 meaning WAL)",
+                 before_len, after_len, jb, ja);
+}
+
 static void test_schema_older_upgraded(void **state)
 {
     make_extra_dir();
@@ -2581,11 +2635,22 @@ static void test_stats(void **state)
 
 /* (9) A full disk --------------------------------------------------------------------------- */
 
-static void test_disk_full(void **state)
+/* A daemon whose database is on a 2 MiB tmpfs, a fake driver on plx0, and a full disk:
+ * requests in *sent (*n of them) until the daemon says recording paused. False (the test
+ * skipped) where no tmpfs can be mounted. */
+struct full_disk {
+    char db[400], filler[400];
+    dmaemu_t *c;
+    dmaemu_file_t *f;
+    struct rq *sent;
+    size_t n, cap;
+};
+
+static bool disk_full_start(struct full_disk *d)
 {
     if (geteuid() != 0) {
         fprintf(stderr, "test_history: disk full: skipped (needs root to mount a tmpfs)\n");
-        skip();
+        return false;
     }
     make_extra_dir();
     char mnt[300];
@@ -2594,27 +2659,26 @@ static void test_disk_full(void **state)
     if (mount("tmpfs", mnt, "tmpfs", 0, "size=2M") != 0) {
         fprintf(stderr, "test_history: disk full: skipped (cannot mount a tmpfs: %s)\n",
                 strerror(errno));
-        skip();
+        return false;
     }
     snprintf(mount_dir, sizeof(mount_dir), "%s", mnt);
-    char db[400], ini[700], filler[400];
-    snprintf(db, sizeof(db), "%s/history.db", mnt);
-    snprintf(filler, sizeof(filler), "%s/filler", mnt);
+    char ini[700];
+    snprintf(d->db, sizeof(d->db), "%s/history.db", mnt);
+    snprintf(d->filler, sizeof(d->filler), "%s/filler", mnt);
     snprintf(ini, sizeof(ini),
              "[daemon]\ndb = %s\n[device plx0]\nmodel = plx9656\n[device plx1]\nmodel = "
              "plx9656\n",
-             db);
-    h_start(ini, db);
+             d->db);
+    h_start(ini, d->db);
     h_fake("plx0", FAKE_SYNC);
-    dmaemu_t *c = fx_connect(&fx, DMAEMU_ROLE_APP, "disk-full");
-    dmaemu_file_t *f = h_open(c, "plx0");
-    static struct rq sent[60000];
-    size_t n = 0;
-    sent[n++] = req(c, f, "plx0", T_WRITE, 0, 64);
-    db_wait_completed(db, 1);
+    d->c = fx_connect(&fx, DMAEMU_ROLE_APP, "disk-full");
+    d->f = h_open(d->c, "plx0");
+    d->n = 0;
+    d->sent[d->n++] = req(d->c, d->f, "plx0", T_WRITE, 0, 64);
+    db_wait_completed(d->db, 1);
 
     /* Fill the file system. */
-    int fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = open(d->filler, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     assert_true(fd >= 0);
     static char chunk[4096];
     while (write(fd, chunk, sizeof(chunk)) > 0)
@@ -2628,13 +2692,27 @@ static void test_disk_full(void **state)
            strstr(log, "history recording PAUSED") == NULL) {
         free(log);
         log = NULL;
-        if (itest_now_ms() > deadline || n + 100 > sizeof(sent) / sizeof(sent[0]))
+        if (itest_now_ms() > deadline || d->n + 100 > d->cap)
             hfail("no \"history recording PAUSED\" in the log after %zu requests on a full disk",
-                  n);
-        for (int i = 0; i < 100; i++, n++)
-            sent[n] = req(c, f, "plx0", i % 3, (n * 64) % 500000, 64);
+                  d->n);
+        for (int i = 0; i < 100; i++, d->n++)
+            d->sent[d->n] = req(d->c, d->f, "plx0", i % 3, (d->n * 64) % 500000, 64);
     }
     free(log);
+    return true;
+}
+
+static void test_disk_full(void **state)
+{
+    static struct rq sent_store[60000];
+    struct full_disk fd = {.sent = sent_store, .cap = 60000};
+    if (!disk_full_start(&fd))
+        skip();
+    dmaemu_t *c = fd.c;
+    dmaemu_file_t *f = fd.f;
+    struct rq *sent = fd.sent;
+    size_t n = fd.n;
+    const char *db = fd.db, *filler = fd.filler;
 
     /* Emulation goes on: I/O through the driver, and MMIO on the other device. */
     for (int i = 0; i < 200; i++) {
@@ -2682,6 +2760,52 @@ static void test_disk_full(void **state)
     assert_int_equal(h_term(), 0);
 }
 
+/* SIGTERM while recording is paused: the daemon still stops (exit 0, bounded), says that
+ * what it could not write is lost, and leaves a database that opens intact. */
+static void test_disk_full_sigterm(void **state)
+{
+    static struct rq sent_store[60000];
+    struct full_disk d = {.sent = sent_store, .cap = 60000};
+    if (!disk_full_start(&d))
+        skip();
+    /* A few more requests queue while paused. */
+    for (int i = 0; i < 50; i++)
+        req(d.c, d.f, "plx0", T_WRITE, 0, 32);
+    char log_path[320];
+    snprintf(log_path, sizeof(log_path), "%s", fx.d.log_path);
+    int64_t t0 = itest_now_ms();
+    int code = h_term();
+    if (code != 0)
+        hfail("dmaemud exited with %d after SIGTERM on a full disk, expected 0", code);
+    if (itest_now_ms() - t0 > 10000)
+        hfail("dmaemud took %lld ms to stop on a full disk", (long long)(itest_now_ms() - t0));
+    char *log = drv_slurp(log_path);
+    const char *after = log ? strstr(log, "shutting down") : NULL;
+    bool told = after != NULL &&
+                (strstr(after, "lost") != NULL || strstr(after, "dropped") != NULL ||
+                 strstr(after, "not written") != NULL || strstr(after, "not recorded") != NULL);
+    if (!told && log != NULL) {
+        size_t len = strlen(log);
+        fprintf(stderr, "---- dmaemud log (tail) ----\n%s\n----\n",
+                len > 3000 ? log + len - 3000 : log);
+    }
+    free(log);
+    assert_int_equal(unlink(d.filler), 0);
+    sqlite3 *h = db_open(d.db, true);
+    char integrity[64];
+    db_text(h, "PRAGMA integrity_check", integrity, sizeof(integrity));
+    int64_t first = db_int(h, "SELECT COUNT(*) FROM requests WHERE number = %llu",
+                           (unsigned long long)d.sent[0].number);
+    sqlite3_close(h);
+    if (strcmp(integrity, "ok") != 0)
+        fail_msg("integrity_check after SIGTERM on a full disk: %s", integrity);
+    if (first != 1)
+        fail_msg("the request committed before the disk filled is gone");
+    if (!told)
+        fail_msg("SIGTERM on a full disk: events still queued were discarded, and the log does "
+                 "not say so (nothing after \"shutting down\" mentions lost events)");
+}
+
 int main(void)
 {
     /* HISTORY_TEST_FILTER=test_filters (a cmocka pattern) runs a subset. */
@@ -2696,6 +2820,7 @@ int main(void)
         H_TEST(test_pagination),
         H_TEST(test_bad_parameters),
         H_TEST(test_schema_newer),
+        H_TEST(test_schema_newer_untouched),
         H_TEST(test_schema_older_upgraded),
         H_TEST(test_schema_previous_migrated),
         H_TEST(test_sigkill_durability),
@@ -2704,6 +2829,7 @@ int main(void)
         H_TEST(test_retention_size),
         H_TEST(test_stats),
         H_TEST(test_disk_full),
+        H_TEST(test_disk_full_sigterm),
     };
     return cmocka_run_group_tests_name("history/unix", tests, NULL, NULL) != 0;
 }
