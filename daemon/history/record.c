@@ -18,9 +18,13 @@
 
 /* Copying (event loop) ------------------------------------------------------------------------ */
 
+/* Called for every recorded event on the event loop, so a plain bounded copy rather than a
+ * trip through the printf machinery; truncation matches snprintf's. */
 static void put(char *dst, size_t cap, const char *src)
 {
-    snprintf(dst, cap, "%s", src ? src : "");
+    size_t n = src ? strnlen(src, cap - 1) : 0;
+    memcpy(dst, src ? src : "", n);
+    dst[n] = '\0';
 }
 
 static char *sg_to_json(const Dmaemu__DriverEvent *d)
@@ -313,7 +317,7 @@ static void hactive_add(struct hwriter *w, const struct hrec *r, int64_t transfe
     struct hactive *a = calloc(1, sizeof(*a));
     if (a == NULL)
         return;
-    snprintf(a->device, sizeof(a->device), "%s", r->device);
+    put(a->device, sizeof(a->device), r->device);
     a->session = r->session;
     a->txn = r->u[1];
     a->seq = (uint32_t)r->u[2];
@@ -468,7 +472,7 @@ static int insert_text(struct hwriter *w, const struct hrec *r, int which)
 {
     sqlite3_stmt *st = stmt(w, which);
     char callback[sizeof(r->s3)];
-    snprintf(callback, sizeof(callback), "%s", r->s3);
+    put(callback, sizeof(callback), r->s3);
     char *tab = strchr(callback, '\t');
     if (tab != NULL)
         *tab = '\0';
