@@ -20,26 +20,36 @@
 int history_db_open(const char *path, bool read_only, sqlite3 **out, char *err, size_t errlen);
 int history_schema_migrate(sqlite3 *db, char *err, size_t errlen);
 
-/* Filters of 'dmaemu history', the protocol's query and /api/requests. Zero means "any". */
+/* Filters of 'dmaemu history', the protocol's query and the HTTP API. Zero means "any". */
 enum history_status { HISTORY_STATUS_ANY = 0, HISTORY_STATUS_OK = 1, HISTORY_STATUS_ERROR = 2 };
+enum history_direction {
+    HISTORY_DIRECTION_ANY = 0,
+    HISTORY_DIRECTION_TO_DEVICE = 1, /* had a DMA transaction that read host memory */
+    HISTORY_DIRECTION_TO_HOST = 2,   /* had one that wrote host memory */
+};
 
 struct history_filter {
     const char *device;
     int64_t session;  /* the session number as devices and logs show it (latest run) */
     const char *type; /* "read", "write" or "ioctl" */
     enum history_status status;
+    enum history_direction direction;
     int64_t since_ns, until_ns; /* wall clock */
-    uint64_t min_size;
+    uint64_t min_size, max_size;
+    const char *text; /* events and sessions: a substring of their text, any case */
+    uint64_t step_ns; /* series: the bucket width, 0 for about 120 buckets */
     unsigned limit;   /* default 100, at most 10000 */
-    int64_t after_id; /* cursor: rows with a larger id than this */
+    int64_t cursor;   /* the "next" of the previous page */
+    bool descending;  /* order=desc: newest first, the cursor counts down */
 };
 
 /*
  * Parses the filter fields from a JSON object ({"device": "plx0", "since": "10m", ...}), the
- * form both the protocol and the HTTP API carry; err names the bad parameter.
+ * form both the protocol and the HTTP API carry, for one kind of query; err names the bad
+ * parameter, or the one that kind does not take.
  */
-int history_filter_from_json(json_t *params, int64_t now_ns, struct history_filter *f, char *err,
-                             size_t errlen);
+int history_filter_from_json(const char *kind, json_t *params, int64_t now_ns,
+                             struct history_filter *f, char *err, size_t errlen);
 
 /* "2026-11-21T10:00:00Z", "2026-11-21 10:00", or relative "10m", "2h", "30s", "1d" (ago). */
 int history_parse_time(const char *s, int64_t now_ns, int64_t *out);
@@ -56,12 +66,21 @@ json_t *history_query_transactions(sqlite3 *db, const struct history_filter *f, 
 json_t *history_query_show(sqlite3 *db, int64_t request_id, char *err, size_t errlen);
 /* Counts, bytes, throughput and latency percentiles per device. */
 json_t *history_query_stats(sqlite3 *db, const struct history_filter *f, char *err, size_t errlen);
+/* {"KIND": [...], "next": ...} for "faults", "findings", "traces" or "sessions" (recorded
+ * sessions of every run, ended ones included). */
+json_t *history_query_events(sqlite3 *db, const char *kind, const struct history_filter *f,
+                             char *err, size_t errlen);
+/* {"since_ns", "until_ns", "step_ns", "points": [{"device", "t_ns", "requests", "bytes",
+ * "errors", "latency_avg_ns", "latency_max_ns"}]}: requests bucketed by submission time. */
+json_t *history_query_series(sqlite3 *db, const struct history_filter *f, int64_t now_ns, char *err,
+                             size_t errlen);
 
 /*
- * Runs one query ("requests", "transactions", "show" or "stats") with JSON parameters: a JSON
- * document, or NULL with err (starting "parameter '...'" when a parameter is at fault). A
- * device filter naming a device that neither is_device (the daemon's live devices; NULL
- * offline) nor the history knows is an error, not an empty answer.
+ * Runs one query (requests, transactions, show, stats, series, faults, findings, traces or
+ * sessions) with JSON parameters: a JSON document, or NULL with err (starting "parameter
+ * '...'" when a parameter is at fault, including one the kind does not take). A device filter
+ * naming a device that neither is_device (the daemon's live devices; NULL offline) nor the
+ * history knows is an error, not an empty answer.
  */
 json_t *history_query(sqlite3 *db, const char *kind, json_t *params, int64_t now_ns,
                       bool (*is_device)(const char *name), char *err, size_t errlen);
