@@ -46,6 +46,7 @@ void config_free(struct config *c)
     free(c->listen);
     free(c->token_file);
     free(c->http);
+    free(c->web);
     free(c->db);
     config_init(c);
 }
@@ -90,6 +91,8 @@ static int config_daemon_key(struct config_parse *p, const char *key, const char
         config_set(&c->token_file, value);
     else if (strcmp(key, "http") == 0)
         config_set(&c->http, value);
+    else if (strcmp(key, "web") == 0)
+        config_set(&c->web, value);
     else if (strcmp(key, "db") == 0)
         config_set(&c->db, value);
     else if (strcmp(key, "retention_age") == 0) {
@@ -104,7 +107,7 @@ static int config_daemon_key(struct config_parse *p, const char *key, const char
     } else
         return config_fail(p, key,
                            "unknown key in [daemon] (known: socket, listen, token_file, "
-                           "http, db, retention_age, retention_size, log_level)");
+                           "http, web, db, retention_age, retention_size, log_level)");
     return 1;
 }
 

@@ -6,6 +6,7 @@
  *   listen = tcp://0.0.0.0:7681     sram_size = 1M
  *   token_file = /etc/dmaemu/token  ...model-specific keys, validated by the model
  *   http = 127.0.0.1:7680           (or off; other than loopback needs token_file)
+ *   web = /usr/share/dmaemu/web     (the dashboard's files, or off)
  *   log_level = info
  *
  * Without any [device] section the daemon emulates two plx9656 devices, plx0 and plx1.
@@ -40,6 +41,7 @@ struct config {
     char *listen; /* tcp://HOST:PORT, or NULL for no TCP listener */
     char *token_file;
     char *http; /* HOST:PORT of the HTTP API, "off", or NULL for the default (http.h) */
+    char *web;  /* the dashboard's files, "off", or NULL for the built one (http_web_root) */
     char *db;   /* history database, "off" for none, NULL for the default path */
     uint64_t retention_age_ns; /* 0: keep everything */
     uint64_t retention_bytes;  /* 0: unbounded */

@@ -125,6 +125,7 @@ void dev_irq_set(struct dev_host *d, unsigned line, bool asserted)
     if (((d->irq_levels & bit) != 0) == asserted)
         return;
     d->irq_levels ^= bit;
+    d->counters.irq_asserts += asserted;
     struct rec_event e = {.kind = REC_IRQ, .irq = {.line = line, .asserted = asserted}};
     dev_record(d, &e);
     if (d->owner != NULL)

@@ -16,6 +16,15 @@
 
 struct session;
 
+/* Running totals since the daemon started, for live rates (the dashboard divides deltas). */
+struct dev_counters {
+    uint64_t dma_ops;
+    uint64_t dma_faults;
+    uint64_t bytes_to_host;   /* the device wrote host memory */
+    uint64_t bytes_from_host; /* the device read host memory */
+    uint64_t irq_asserts;
+};
+
 struct dev_host {
     char name[64];
     const struct dev_model *model;
@@ -25,6 +34,7 @@ struct dev_host {
     uint32_t irq_levels; /* bit n: INTx line n asserted */
     uv_loop_t *loop;
     uint64_t resets;
+    struct dev_counters counters;
 };
 
 /* The models this daemon ships (devices/models.c). */

@@ -99,6 +99,14 @@ static void dma_notify(const struct dev_dma *op, int result)
 
 static void dma_finish(struct dev_dma *op, int result)
 {
+    struct dev_counters *c = &op->host->counters;
+    c->dma_ops++;
+    if (result != DEV_DMA_DONE)
+        c->dma_faults++;
+    else if (op->dir == DEV_DMA_TO_HOST)
+        c->bytes_to_host += op->len;
+    else
+        c->bytes_from_host += op->len;
     dma_notify(op, result);
     op->done(op, result);
 }

@@ -1,4 +1,5 @@
 /* main.c: dmaemud's command line, start-up and orderly shutdown. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +43,8 @@ static void usage(FILE *out)
             "  --http HOST:PORT|off HTTP JSON API and live events (default %s while\n"
             "                       recording history); any address but loopback needs\n"
             "                       --token-file, sent as 'Authorization: Bearer TOKEN'\n"
+            "  --web DIR|off        the web dashboard's files, served at / on the HTTP\n"
+            "                       address (default: the built web/dist)\n"
             "  --db PATH|off        history database (default\n"
             "                       $XDG_STATE_HOME/dmaemu/history.db); off: record nothing\n"
             "  --log-level LEVEL    debug, info, warn or error (default info)\n"
@@ -67,6 +70,7 @@ enum {
     OPT_LISTEN,
     OPT_TOKEN,
     OPT_HTTP,
+    OPT_WEB,
     OPT_DB,
     OPT_LOG,
     OPT_READY,
@@ -83,6 +87,7 @@ static int parse_args(struct daemon *d, int argc, char **argv)
         {"listen", required_argument, NULL, OPT_LISTEN},
         {"token-file", required_argument, NULL, OPT_TOKEN},
         {"http", required_argument, NULL, OPT_HTTP},
+        {"web", required_argument, NULL, OPT_WEB},
         {"db", required_argument, NULL, OPT_DB},
         {"log-level", required_argument, NULL, OPT_LOG},
         {"ready-fd", required_argument, NULL, OPT_READY},
@@ -103,6 +108,7 @@ static int parse_args(struct daemon *d, int argc, char **argv)
         case OPT_LISTEN: config_set(&cli.listen, optarg); break;
         case OPT_TOKEN: config_set(&cli.token_file, optarg); break;
         case OPT_HTTP: config_set(&cli.http, optarg); break;
+        case OPT_WEB: config_set(&cli.web, optarg); break;
         case OPT_DB: config_set(&cli.db, optarg); break;
         case OPT_LOG:
             if (log_parse_level(optarg, &cli.log_level) < 0) {
@@ -136,6 +142,7 @@ static int parse_args(struct daemon *d, int argc, char **argv)
     OVERRIDE(listen);
     OVERRIDE(token_file);
     OVERRIDE(http);
+    OVERRIDE(web);
     OVERRIDE(db);
 #undef OVERRIDE
     if (log_set)
@@ -258,6 +265,12 @@ int main(int argc, char **argv)
     if (http_resolve(d.cfg.http, recording, d.cfg.token_file != NULL, &d.http, err, sizeof(err)) <
         0) {
         fprintf(stderr, "dmaemud: %s\n", err);
+        return EXIT_USAGE;
+    }
+    d.http.web_root = http_web_root(d.cfg.web);
+    if (d.cfg.web != NULL && d.http.web_root != NULL && access(d.http.web_root, R_OK) < 0) {
+        fprintf(stderr, "dmaemud: --web %s: %s (a built dashboard is build/web/dist)\n", d.cfg.web,
+                strerror(errno));
         return EXIT_USAGE;
     }
     recorder_add_sink(recorder_log_sink, NULL);

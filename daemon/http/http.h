@@ -1,17 +1,24 @@
 /*
  * http.h: the HTTP JSON API and the live event stream, served by libh2o on the daemon's loop.
  *
- *   GET /api/devices                 devices, their ids and owners (live state)
+ *   GET /api/daemon                  version, pid, start time, whether it records history
+ *   GET /api/devices                 devices: ids, owners, counters (live state)
+ *   GET /api/devices/NAME/registers  the model's decoded register snapshot
  *   GET /api/sessions                live sessions
+ *   GET /api/recorded-sessions?F     sessions of every run, ended ones too (paginated)
  *   GET /api/requests?FILTERS        recorded requests: {"requests": [...], "next": cursor|null}
  *   GET /api/transactions?FILTERS    requests that had DMA transactions, same shape and cursor
  *   GET /api/transactions/ID         one request (ID from the lists) as a timeline
  *   GET /api/stats?FILTERS           per-device counts, bytes, throughput, latency
- *   GET /api/events                  server-sent events: every recorder event, live
+ *   GET /api/series?FILTERS&step=5s  requests, bytes and latency per time bucket (charts)
+ *   GET /api/faults|findings|traces  faults, verifier findings, driver trace lines (paginated)
+ *   GET /api/events?kind=K,K         server-sent events: recorder events (of those kinds), live
+ *   GET /, /assets/...               the web dashboard (web/), when it was built
  *
- * FILTERS are history_filter's: device, session, type, status, since, until, min_size, limit,
- * cursor. History queries run on libuv's thread pool with a read-only SQLite connection of
- * their own; the loop never waits on the database. Errors are JSON too: 400 {"error",
+ * FILTERS are history_filter's: device, session, type, status, direction, since, until,
+ * min_size, max_size, text, limit, cursor, order; each list takes those that apply to it.
+ * History queries run on libuv's thread pool with a read-only SQLite connection of their own;
+ * the loop never waits on the database. Errors are JSON too: 400 {"error",
  * "parameter"}, 401, 404, 405, 503.
  *
  * The address is loopback unless configured otherwise; on any other address every request
@@ -37,6 +44,7 @@ struct http_listen {
     char spec[160]; /* as given (or the default), for messages */
     struct sockaddr_storage addr;
     socklen_t addrlen;
+    const char *web_root; /* the dashboard's files (http_web_root), NULL for none */
 };
 
 /*
@@ -46,6 +54,12 @@ struct http_listen {
  */
 int http_resolve(const char *spec, bool recording, bool have_token, struct http_listen *out,
                  char *err, size_t errlen);
+
+/*
+ * Where the dashboard's files are: configured ("off" for none), else the build tree's web/dist,
+ * else the installed share/dmaemu/web; NULL when there is none.
+ */
+const char *http_web_root(const char *configured);
 
 /* Listens on l (server supplies the sessions and the token); -1 with a message in err. */
 int http_start(uv_loop_t *loop, struct server *srv, const struct http_listen *l, char *err,

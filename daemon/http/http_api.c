@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "device.h"
 #include "handlers.h"
@@ -24,8 +25,11 @@
 
 static unsigned jobs_in_flight;
 
-static const char api_index[] = "/api/devices, /api/sessions, /api/requests, /api/transactions, "
-                                "/api/transactions/ID, /api/stats, /api/events";
+static const char api_index[] =
+    "/api/daemon, /api/devices, /api/devices/NAME/registers, /api/sessions, "
+    "/api/recorded-sessions, "
+    "/api/requests, /api/transactions, /api/transactions/ID, /api/stats, /api/series, "
+    "/api/faults, /api/findings, /api/traces, /api/events";
 
 /* Live state ----------------------------------------------------------------------------------- */
 
@@ -50,10 +54,19 @@ static json_t *device_json(const struct dev_host *d)
                   (json_int_t)d->id.vendor_id, "device_id", (json_int_t)d->id.device_id, "revision",
                   (json_int_t)d->id.revision, "bars", bars, "interrupts", "kind", "line", "count",
                   (json_int_t)d->id.irq_lines, "resets", (json_int_t)d->resets);
-    if (o != NULL)
-        json_object_set_new(o, "owner", owner);
-    else
+    if (o == NULL) {
         json_decref(owner);
+        return NULL;
+    }
+    json_object_set_new(o, "owner", owner);
+    const struct dev_counters *c = &d->counters;
+    json_object_set_new(o, "counters",
+                        json_pack("{s:I, s:I, s:I, s:I, s:I}", "dma_ops", (json_int_t)c->dma_ops,
+                                  "dma_faults", (json_int_t)c->dma_faults, "bytes_to_host",
+                                  (json_int_t)c->bytes_to_host, "bytes_from_host",
+                                  (json_int_t)c->bytes_from_host, "irq_asserts",
+                                  (json_int_t)c->irq_asserts));
+    json_object_set_new(o, "irq_asserted", json_boolean(d->irq_levels != 0));
     return o;
 }
 
@@ -83,6 +96,61 @@ static void api_sessions(h2o_req_t *req)
         json_array_insert_new(list, 0, o);
     }
     http_send_json(req, 200, json_pack("{s:o}", "sessions", list));
+}
+
+static json_t *register_json(const struct dev_reg *r)
+{
+    json_t *fields = json_array();
+    for (unsigned i = 0; i < r->field_count; i++) {
+        const struct dev_reg_field *f = &r->fields[i];
+        json_array_append_new(fields, json_pack("{s:s, s:I, s:o}", "name", f->name, "value",
+                                                (json_int_t)f->value, "meaning",
+                                                http_json_text(f->meaning)));
+    }
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "name", r->name, "bar", (json_int_t)r->bar,
+                     "offset", (json_int_t)r->offset, "width", (json_int_t)r->width, "value",
+                     (json_int_t)r->value, "fields", fields);
+}
+
+/* "/api/devices/NAME/registers": the model's decoded snapshot, read without side effects. */
+static void api_registers(h2o_req_t *req, const char *name, size_t len)
+{
+    char dev_name[sizeof(((struct dev_host *)0)->name)];
+    struct dev_host *d = NULL;
+    if (len < sizeof(dev_name)) {
+        memcpy(dev_name, name, len);
+        dev_name[len] = '\0';
+        d = device_find(dev_name);
+    }
+    if (d == NULL) {
+        http_send_error(req, 404, NULL, "no device named '%.*s' (GET /api/devices lists them)",
+                        (int)(len < 64 ? len : 64), name);
+        return;
+    }
+    struct dev_regs snap = {0};
+    if (d->model->snapshot == NULL || d->model->snapshot(d->state, &snap) < 0) {
+        free(snap.regs);
+        http_send_error(req, 500, NULL, "%s: the register snapshot failed (out of memory)",
+                        d->name);
+        return;
+    }
+    json_t *regs = json_array();
+    for (unsigned i = 0; i < snap.count; i++)
+        json_array_append_new(regs, register_json(&snap.regs[i]));
+    free(snap.regs);
+    http_send_json(req, 200,
+                   json_pack("{s:s, s:s, s:o}", "device", d->name, "model", d->model->name,
+                             "registers", regs));
+}
+
+/* Who is answering: the dashboard notices a restart by a new started_ns. */
+static void api_daemon(h2o_req_t *req)
+{
+    const char *db = history_path();
+    http_send_json(req, 200,
+                   json_pack("{s:s, s:I, s:I, s:b, s:o}", "version", DMAEMU_VERSION, "pid",
+                             (json_int_t)getpid(), "started_ns", (json_int_t)http_started_ns(),
+                             "recording", db != NULL, "db", http_json_text(db)));
 }
 
 /* Query strings -------------------------------------------------------------------------------- */
@@ -284,12 +352,25 @@ static bool path_is(h2o_iovec_t path, const char *want)
     return h2o_memis(path.base, path.len, want, strlen(want));
 }
 
+/* "/api/devices/NAME/registers" */
+static bool route_registers(h2o_req_t *req, h2o_iovec_t path)
+{
+    static const char prefix[] = "/api/devices/", suffix[] = "/registers";
+    size_t np = sizeof(prefix) - 1, ns = sizeof(suffix) - 1;
+    if (path.len <= np + ns || memcmp(path.base, prefix, np) != 0 ||
+        memcmp(path.base + path.len - ns, suffix, ns) != 0)
+        return false;
+    api_registers(req, path.base + np, path.len - np - ns);
+    return true;
+}
+
 void http_api_handle(h2o_req_t *req)
 {
     static const char *const queries[][2] = {
-        {"/api/requests", "requests"},
-        {"/api/transactions", "transactions"},
-        {"/api/stats", "stats"},
+        {"/api/requests", "requests"}, {"/api/transactions", "transactions"},
+        {"/api/stats", "stats"},       {"/api/series", "series"},
+        {"/api/faults", "faults"},     {"/api/findings", "findings"},
+        {"/api/traces", "traces"},     {"/api/recorded-sessions", "sessions"},
     };
     static const char txn_prefix[] = "/api/transactions/";
     h2o_iovec_t path = req->path_normalized;
@@ -297,12 +378,19 @@ void http_api_handle(h2o_req_t *req)
         api_devices(req);
         return;
     }
+    if (path_is(path, "/api/daemon")) {
+        api_daemon(req);
+        return;
+    }
     if (path_is(path, "/api/sessions")) {
         api_sessions(req);
         return;
     }
     if (path_is(path, "/api/events")) {
-        http_events_open(req);
+        json_t *params = query_params(req);
+        if (params != NULL)
+            http_events_open(req, params);
+        json_decref(params);
         return;
     }
     for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
@@ -318,5 +406,7 @@ void http_api_handle(h2o_req_t *req)
         api_transaction(req, path.base + n, path.len - n);
         return;
     }
+    if (route_registers(req, path))
+        return;
     http_send_error(req, 404, NULL, "no such resource (the API: %s)", api_index);
 }

@@ -33,9 +33,10 @@ struct sse_client {
     size_t queued, cap;
     char *inflight; /* handed to libh2o, until it calls proceed */
     bool sending;
-    bool ending;  /* the queue holds the last words */
-    bool in_send; /* inside h2o_send */
-    bool stopped; /* libh2o stopped the stream during h2o_send */
+    bool ending;    /* the queue holds the last words */
+    bool in_send;   /* inside h2o_send */
+    bool stopped;   /* libh2o stopped the stream during h2o_send */
+    uint32_t kinds; /* bit k: the client wants events of rec_kind k */
 };
 
 static struct {
@@ -131,13 +132,23 @@ static void client_push(struct sse_client *c, const char *text, size_t len)
     client_flush(c);
 }
 
-static void push_all(const char *text, size_t len)
+/* Pushes text to every client that wants events of these kinds (a heartbeat: all of them). */
+static void push_all(const char *text, size_t len, uint32_t kinds)
 {
     struct sse_client *next;
     for (struct sse_client *c = ev.clients; c != NULL; c = next) {
         next = c->next;
-        client_push(c, text, len);
+        if (c->kinds & kinds)
+            client_push(c, text, len);
     }
+}
+
+static bool anyone_wants(uint32_t kinds)
+{
+    for (const struct sse_client *c = ev.clients; c != NULL; c = c->next)
+        if (c->kinds & kinds)
+            return true;
+    return false;
 }
 
 static void on_proceed(h2o_generator_t *gen, h2o_req_t *req)
@@ -299,8 +310,9 @@ static json_t *event_json(const struct rec_event *e)
 /* The recorder sink: runs on the loop, wherever an event is emitted. */
 static void events_sink(void *arg, const struct rec_event *e)
 {
-    if (ev.clients == NULL)
-        return;
+    uint32_t bit = 1u << e->kind;
+    if (!anyone_wants(bit))
+        return; /* nobody pays for JSON that nobody reads */
     json_t *o = event_json(e);
     char *data = json_dumps(o, JSON_COMPACT);
     json_decref(o);
@@ -311,7 +323,7 @@ static void events_sink(void *arg, const struct rec_event *e)
     char *text = malloc(len + 1);
     if (text != NULL) {
         snprintf(text, len + 1, "event: %s\ndata: %s\n\n", kind, data);
-        push_all(text, len);
+        push_all(text, len, bit);
     }
     free(text);
     free(data);
@@ -320,7 +332,7 @@ static void events_sink(void *arg, const struct rec_event *e)
 static void on_heartbeat(uv_timer_t *t)
 {
     static const char beat[] = ": heartbeat\n\n";
-    push_all(beat, sizeof(beat) - 1);
+    push_all(beat, sizeof(beat) - 1, UINT32_MAX);
 }
 
 /* Streams -------------------------------------------------------------------------------------- */
@@ -334,12 +346,53 @@ int http_events_init(uv_loop_t *loop)
     return recorder_add_sink(events_sink, NULL);
 }
 
-void http_events_open(h2o_req_t *req)
+/* "kind=dma,irq": the kinds a client asked for (all when it did not); -1 after answering 400. */
+static int kinds_parse(h2o_req_t *req, json_t *params, uint32_t *out)
+{
+    json_t *v = json_object_get(params, "kind");
+    const char *key;
+    json_t *other;
+    json_object_foreach(params, key, other)
+    {
+        if (strcmp(key, "kind") != 0) {
+            http_send_error(req, 400, key, "parameter '%s': unknown (/api/events takes kind)", key);
+            return -1;
+        }
+    }
+    if (v != NULL && (!json_is_string(v) || json_string_length(v) == 0)) {
+        http_send_error(req, 400, "kind", "parameter 'kind': expected kinds such as dma,irq");
+        return -1;
+    }
+    *out = v == NULL ? UINT32_MAX : 0;
+    for (const char *p = v ? json_string_value(v) : ""; *p != '\0';) {
+        size_t n = strcspn(p, ",");
+        enum rec_kind k = 0;
+        while (k <= REC_REQUEST &&
+               !(strlen(rec_kind_name(k)) == n && !memcmp(rec_kind_name(k), p, n)))
+            k++;
+        if (k > REC_REQUEST) {
+            http_send_error(req, 400, "kind",
+                            "parameter 'kind': unknown kind '%.*s' (session-open, session-close, "
+                            "auth-refused, attach, detach, device-reset, region-map, "
+                            "region-unmap, dma, irq, fault, driver-event, request)",
+                            (int)(n < 64 ? n : 64), p);
+            return -1;
+        }
+        *out |= 1u << k;
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
+
+void http_events_open(h2o_req_t *req, json_t *params)
 {
     if (http_stopping() || !ev.running) {
         http_send_error(req, 503, NULL, "dmaemud is shutting down");
         return;
     }
+    uint32_t kinds;
+    if (kinds_parse(req, params, &kinds) < 0)
+        return;
     if (ev.count >= EVENTS_MAX_CLIENTS) {
         http_send_error(req, 503, NULL, "%d event streams are open already (at most %d)", ev.count,
                         EVENTS_MAX_CLIENTS);
@@ -350,6 +403,7 @@ void http_events_open(h2o_req_t *req)
         http_send_error(req, 500, NULL, "out of memory");
         return;
     }
+    c->kinds = kinds;
     c->gen.proceed = on_proceed;
     c->gen.stop = on_stop;
     c->req = req;

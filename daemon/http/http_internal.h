@@ -16,6 +16,8 @@ struct server;
 
 /* The daemon's sessions (for /api/sessions). */
 struct server *http_daemon_server(void);
+/* When http_start ran (wall clock): tells one daemon run from the next. */
+int64_t http_started_ns(void);
 /* True once http_stop has begun: new work is refused. */
 bool http_stopping(void);
 
@@ -37,12 +39,18 @@ json_t *http_json_text(const char *s);
 /* Answers one authorised GET request. */
 void http_api_handle(h2o_req_t *req);
 
+/* The dashboard's files (http_web.c) ---------------------------------------------------------- */
+
+/* Serves root's files at "/" (root NULL: a page saying how to build the dashboard); -1 with a
+ * message in err when root holds no dashboard. */
+int http_web_register(h2o_hostconf_t *host, const char *root, char *err, size_t errlen);
+
 /* Server-sent events (http_events.c) ----------------------------------------------------------- */
 
 /* Starts the heartbeat and subscribes to the recorder; -1 when no recorder slot is left. */
 int http_events_init(uv_loop_t *loop);
-/* Turns req into a live event stream. */
-void http_events_open(h2o_req_t *req);
+/* Turns req into a live event stream of the kinds params asks for ({"kind": "dma,irq"}). */
+void http_events_open(h2o_req_t *req, json_t *params);
 /* Ends every stream with a last comment line and stops the heartbeat. */
 void http_events_stop(void);
 

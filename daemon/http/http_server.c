@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "auth.h"
 #include "config.h"
@@ -46,7 +47,13 @@ static struct {
     struct http_conn *conns;
     unsigned nconns;
     char uri[96];
+    int64_t started_ns;
 } http;
+
+int64_t http_started_ns(void)
+{
+    return http.started_ns;
+}
 
 struct server *http_daemon_server(void)
 {
@@ -402,6 +409,9 @@ int http_start(uv_loop_t *loop, struct server *srv, const struct http_listen *l,
         return 0;
     http.loop = loop;
     http.server = srv;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    http.started_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
     http.need_token = !l->loopback;
     if (http.need_token && srv->token == NULL) { /* http_resolve checked the file was named */
         snprintf(err, errlen, "HTTP address '%s' needs --token-file", l->spec);
@@ -415,9 +425,15 @@ int http_start(uv_loop_t *loop, struct server *srv, const struct http_listen *l,
     http.config.max_request_entity_size = HTTP_MAX_BODY;
     h2o_hostconf_t *host =
         h2o_config_register_host(&http.config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
-    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+    h2o_pathconf_t *path = h2o_config_register_path(host, "/api", 0);
     h2o_handler_t *handler = h2o_create_handler(path, sizeof(*handler));
     handler->on_req = http_on_req;
+    if (http_web_register(host, l->web_root, err, errlen) < 0) {
+        h2o_config_dispose(&http.config);
+        uv_close((uv_handle_t *)&http.listener, NULL);
+        http.listening = false;
+        return -1;
+    }
 
     struct handle_set before = {0};
     uv_walk(loop, handle_collect, &before);
