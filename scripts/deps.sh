@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages dmaemu needs that are missing; does nothing when all are there.
 # usage: scripts/deps.sh [build|test|sanitize]...   (build is always included)
+# The web dashboard needs node and npm; browser tests need Debian's chromium.
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libuv1-dev libprotobuf-c-dev protobuf-c-compiler
@@ -8,11 +9,14 @@ packages=(build-essential cmake pkg-config libuv1-dev libprotobuf-c-dev protobuf
 for want in "$@"; do
   case "$want" in
     build) ;;
-    test) packages+=(libcmocka-dev) ;;
-    sanitize) packages+=(libcmocka-dev clang libclang-rt-14-dev) ;;
+    test) packages+=(libcmocka-dev chromium) ;;
+    sanitize) packages+=(libcmocka-dev chromium clang libclang-rt-14-dev) ;;
     *) echo "deps.sh: unknown set '$want' (build, test, sanitize)" >&2; exit 2 ;;
   esac
 done
+
+# node may come from elsewhere than Debian (NodeSource bundles npm): only the commands count.
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

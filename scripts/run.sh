@@ -78,6 +78,6 @@ echo "  $cli regs plx0                # the chip's registers, decoded"
 echo "  $cli --daemon $tcp --token-file $token devices   # the same over TCP"
 echo "  $cli history; $cli show 1; $cli stats    # what happened, from the history"
 echo "History database: ${XDG_STATE_HOME:-$HOME/.local/state}/dmaemu/history.db"
-[ -n "$http_uri" ] && echo "HTTP JSON API: $http_uri/api/devices (live events: $http_uri/api/events)"
+[ -n "$http_uri" ] && echo "Dashboard: $http_uri/  (JSON API: $http_uri/api/devices)"
 echo
 wait $daemon_pid

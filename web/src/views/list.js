@@ -1,0 +1,183 @@
+// A filterable, paginated, live table of one history list (transactions, faults, findings,
+// traces, recorded sessions): newest first, filters in the URL, "Older"/"Newer" by cursor,
+// and on the first page new rows arrive without a reload.
+import { get } from '../api.js';
+import { h, mount } from '../dom.js';
+import { makeHash } from '../router.js';
+import { deviceOptions, messageFor } from './common.js';
+
+const PAGE_SIZE = 50;
+const REFRESH_DELAY_MS = 400; // the daemon commits history every 200 ms
+
+export function listView(spec) {
+  return { title: spec.title, render: (el, route, ctx) => new ListView(spec, el, route, ctx).start() };
+}
+
+class ListView {
+  constructor(spec, el, route, ctx) {
+    this.spec = spec;
+    this.el = el;
+    this.route = route;
+    this.ctx = ctx;
+    this.filters = { ...route.params };
+    this.cursors = []; // the cursor of each page before the current one
+    this.cursor = null;
+    this.seen = null; // ids on the first page, to mark the new ones
+    this.timer = null;
+    this.loading = false;
+    this.again = false;
+    this.gone = false;
+  }
+
+  start() {
+    this.form = h('form', { class: 'filters', onsubmit: (e) => this.applyForm(e) });
+    this.note = h('div', { class: 'filter-error', role: 'alert' });
+    this.body = h('div', { class: 'list-body' }, h('p', { class: 'state loading' }, 'Loading…'));
+    this.pager = h('div', { class: 'pager' });
+    mount(this.el, h('h1', {}, this.spec.title), this.spec.intro ? h('p', { class: 'intro' }, this.spec.intro) : null,
+      this.form, this.note, this.body, this.pager);
+    this.buildFilters();
+    const unsubscribe = (this.spec.live || []).map((k) => this.ctx.live.on(k, () => this.scheduleRefresh()));
+    const poll = this.spec.pollMs ? setInterval(() => this.scheduleRefresh(), this.spec.pollMs) : null;
+    this.load();
+    return () => {
+      this.gone = true;
+      unsubscribe.forEach((u) => u());
+      clearInterval(poll);
+      clearTimeout(this.timer);
+    };
+  }
+
+  async buildFilters() {
+    const inputs = [];
+    for (const f of this.spec.filters) {
+      const value = this.filters[f.name] || '';
+      let input;
+      if (f.type === 'select' || f.type === 'device') {
+        const options = f.type === 'device' ? await deviceOptions() : f.options;
+        input = h('select', { name: f.name, onchange: () => this.form.requestSubmit() },
+          h('option', { value: '' }, f.any || 'any'),
+          options.map(([v, label]) => h('option', { value: v, selected: v === value }, label)));
+        if (value && !options.some(([v]) => v === value)) input.append(h('option', { value, selected: true }, value));
+      } else {
+        input = h('input', { name: f.name, value, placeholder: f.placeholder || '', size: f.size || 10,
+          onchange: () => this.form.requestSubmit() });
+      }
+      inputs.push(h('label', { class: 'filter' }, h('span', {}, f.label), input));
+    }
+    if (this.gone) return;
+    mount(this.form, inputs,
+      h('button', { type: 'submit' }, 'Apply'),
+      h('button', { type: 'button', class: 'secondary', onclick: () => this.clear() }, 'Clear'));
+  }
+
+  applyForm(e) {
+    e.preventDefault();
+    const data = Object.fromEntries(new FormData(this.form));
+    this.filters = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== ''));
+    history.replaceState(null, '', makeHash(this.route.path, this.filters));
+    this.cursors = [];
+    this.cursor = null;
+    this.seen = null;
+    this.load();
+  }
+
+  clear() {
+    for (const el of this.form.elements) if (el.name) el.value = '';
+    this.form.requestSubmit();
+  }
+
+  scheduleRefresh() {
+    if (this.cursor !== null || this.timer) return; // only the first page moves
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.load();
+    }, REFRESH_DELAY_MS);
+  }
+
+  params() {
+    const p = { ...this.filters, order: 'desc', limit: PAGE_SIZE };
+    for (const k of this.spec.localFilters || []) delete p[k];
+    if (this.cursor !== null) p.cursor = this.cursor;
+    return p;
+  }
+
+  async load() {
+    if (this.loading) {
+      this.again = true;
+      return;
+    }
+    this.loading = true;
+    try {
+      const endpoint = this.spec.endpoint(this.filters);
+      const answer = await get(endpoint.path, this.params());
+      if (!this.gone) this.show(answer[endpoint.key], answer.next);
+    } catch (e) {
+      if (!this.gone) this.fail(e);
+    } finally {
+      this.loading = false;
+      if (this.again && !this.gone) {
+        this.again = false;
+        this.load();
+      }
+    }
+  }
+
+  show(rows, next) {
+    this.note.replaceChildren();
+    for (const el of this.form.elements) el.classList?.remove('invalid');
+    const fresh = this.seen && this.cursor === null ? rows.filter((r) => !this.seen.has(r.id)) : [];
+    if (this.cursor === null) this.seen = new Set(rows.map((r) => r.id));
+    if (rows.length === 0) {
+      mount(this.body, this.empty());
+    } else {
+      mount(this.body, this.table(rows, new Set(fresh.map((r) => r.id))));
+    }
+    this.pages(next);
+  }
+
+  empty() {
+    const filtered = Object.keys(this.filters).length > 0;
+    if (!filtered && this.cursor === null) return h('div', { class: 'state empty' }, this.spec.empty);
+    return h('div', { class: 'state empty' }, 'Nothing matches these filters. ',
+      h('button', { class: 'link', onclick: () => this.clear() }, 'Clear the filters'), ' to see everything.');
+  }
+
+  table(rows, fresh) {
+    const cols = this.spec.columns;
+    return h('table', { class: 'list', dataset: { list: this.spec.key } },
+      h('thead', {}, h('tr', {}, cols.map((c) => h('th', { class: c.class }, c.label)))),
+      h('tbody', {}, rows.map((r) => {
+        const link = this.spec.rowLink ? this.spec.rowLink(r) : null;
+        return h('tr', {
+          class: [fresh.has(r.id) ? 'fresh' : '', link ? 'clickable' : ''].join(' ').trim() || null,
+          dataset: { id: r.id },
+          onclick: link ? (e) => { if (!e.target.closest('a')) location.hash = link; } : null,
+        }, cols.map((c) => h('td', { class: c.class }, c.cell(r))));
+      })));
+  }
+
+  pages(next) {
+    const newer = this.cursors.length > 0 || this.cursor !== null;
+    mount(this.pager,
+      h('button', { class: 'secondary', disabled: !newer, onclick: () => this.page(this.cursors.pop() ?? null) }, '← Newer'),
+      h('span', { class: 'page-no' }, this.cursor === null ? 'newest first · updates live' : `page ${this.cursors.length + 1}`),
+      h('button', { class: 'secondary', disabled: next === null, onclick: () => { this.cursors.push(this.cursor); this.page(next); } }, 'Older →'));
+  }
+
+  page(cursor) {
+    this.cursor = cursor;
+    if (cursor === null) this.cursors = [];
+    this.load();
+  }
+
+  fail(e) {
+    if (e.parameter) {
+      const input = this.form.elements.namedItem(e.parameter);
+      if (input) input.classList.add('invalid');
+      mount(this.note, `${e.message}. Fix the filter and press Enter.`);
+      return;
+    }
+    mount(this.body, h('div', { class: 'state error' }, messageFor(e)));
+  }
+}
