@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include "plx9656_util.h"
 
 static struct harness_daemon g_default, g_slow;
@@ -50,6 +52,37 @@ static void expect_no_abort(struct plx *p, const char *what)
     uint32_t intcsr = plx_rd32(p, PLX_INTCSR);
     if (intcsr & (PLX_INTCSR_ABORT_ACT | PLX_INTCSR_BM0 | PLX_INTCSR_BM1))
         fail_msg("%s: INTCSR = 0x%08x, abort bits 14/25/26 set", what, intcsr);
+}
+
+/* The history holds the abort as a fault at addr (what /api/faults and the dashboard list);
+ * the writer commits in batches, so this polls. */
+static void expect_fault_recorded(struct plx *p, uint64_t addr)
+{
+    char params[96];
+    snprintf(params, sizeof(params), "{\"device\": \"%s\", \"order\": \"desc\"}", p->dev);
+    for (int tries = 0;; tries++) {
+        char *text = NULL;
+        if (dmaemu_history_query(p->c, "faults", params, &text) != 0)
+            fail_msg("history faults: %s", dmaemu_last_error());
+        json_t *answer = json_loads(text, 0, NULL);
+        bool found = false;
+        size_t i;
+        json_t *row;
+        json_array_foreach(json_object_get(answer, "faults"), i, row) found |=
+            (uint64_t)json_integer_value(json_object_get(row, "addr")) == addr &&
+            json_integer_value(json_object_get(row, "channel")) == 0;
+        json_decref(answer);
+        if (found) {
+            free(text);
+            return;
+        }
+        if (tries == 200) /* 10 s */
+            fail_msg("no fault at 0x%llx on channel 0 in the history: %s", (unsigned long long)addr,
+                     text);
+        free(text);
+        struct timespec ts = {0, 50 * 1000000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 /* Master abort on channel ch: INTCSR bit 14 and the channel's bit 25/26 (only), Done = 1. */
@@ -290,6 +323,7 @@ static void test_block_dac(void **state)
     memset(hm, HOST_CANARY, 0x10000);
     plx_block_start(p, 0, 0x223450000ull, 0x5001, 64, PLX_D2H, PLX_MODE_BASE);
     expect_master_abort(p, 0, "DMADAC0 = 2 (unmapped)");
+    expect_fault_recorded(p, 0x223450000ull);
     plx_expect_fill("high region after the unmapped DAC write", hm, 0x10000, HOST_CANARY);
     plx_expect_pattern("low region after the unmapped DAC write", lm, 0x10000, 11);
 }

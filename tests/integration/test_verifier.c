@@ -23,6 +23,8 @@
  * driver connected over TCP (remote memory, DMA reports over the wire). The same driver built
  * without a misbehaviour serves the same write with no finding at all.
  */
+#include <jansson.h>
+
 #include "drvproc.h"
 
 #include "winioctl_compat.h"
@@ -298,6 +300,35 @@ static void run_fatal(struct fixture *fx, const struct vcase *c)
     dmaemu_file_close(f);
 }
 
+/* The history holds the finding too (where /api/findings and the dashboard read it): one row,
+ * with the bugcheck code, on the driver's device. The writer commits in batches: poll. */
+static void check_history_finding(struct fixture *fx, dmaemu_t *app, const struct vcase *c)
+{
+    int64_t deadline = itest_now_ms() + DRV_LOG_TIMEOUT_MS;
+    for (;;) {
+        char *text = NULL;
+        int rc = dmaemu_history_query(app, "findings", "{\"device\": \"plx0\"}", &text);
+        if (rc != 0)
+            dfail("history findings: %d (%s): %s", rc, dmaemu_strerror(rc), dmaemu_last_error());
+        json_t *answer = json_loads(text, 0, NULL);
+        json_t *rows = json_object_get(answer, "findings");
+        json_t *row = json_array_get(rows, 0);
+        size_t n = json_array_size(rows);
+        json_int_t code = json_integer_value(json_object_get(row, "code"));
+        bool text_ok = json_string_length(json_object_get(row, "text")) > 0;
+        json_decref(answer);
+        if (n == 1 && (c->code == 0 || code == (json_int_t)c->code) && text_ok) {
+            free(text);
+            return;
+        }
+        if (n > 1 || itest_now_ms() > deadline)
+            dfail("history findings: expected one with code 0x%x, got: %s", c->code, text);
+        free(text);
+        struct timespec ts = {0, 50 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* --verifier=log: the finding is recorded, the driver goes on and stops normally. */
 static void run_log_only(struct fixture *fx, const struct vcase *c)
 {
@@ -326,6 +357,7 @@ static void run_log_only(struct fixture *fx, const struct vcase *c)
     }
     check_driver_log(fx, d, c, false);
     check_daemon_log(fx, c);
+    check_history_finding(fx, app, c);
     dmaemu_file_close(f);
 }
 
