@@ -77,12 +77,7 @@ static json_t *request_list(sqlite3 *db, const struct history_filter *f, bool wi
     query_order_limit(order, sizeof(order), f, "r");
     snprintf(sql, sizeof(sql), "SELECT " REQUEST_COLUMNS "%s FROM requests r%s%s",
              with_transactions ? TRANSACTION_SUMMARY_COLUMNS : "", w.sql, order);
-    sqlite3_stmt *st = query_prepare(db, sql, err, errlen);
-    if (st == NULL)
-        return NULL;
-    query_where_bind(st, f);
-    json_t *rows = query_rows_json(st, err, errlen);
-    sqlite3_finalize(st);
+    json_t *rows = query_run(db, sql, f, 0, err, errlen);
     if (rows == NULL)
         return NULL;
     return query_page(with_transactions ? "transactions" : "requests", rows, f->limit);
@@ -102,15 +97,11 @@ json_t *history_query_transactions(sqlite3 *db, const struct history_filter *f, 
 
 /* Show: one request's timeline ---------------------------------------------------------------- */
 
+/* The rows of sql about one thing, its id bound to ?1. */
 static json_t *query_rows(sqlite3 *db, const char *sql, int64_t id, char *err, size_t errlen)
 {
-    sqlite3_stmt *st = query_prepare(db, sql, err, errlen);
-    if (st == NULL)
-        return NULL;
-    sqlite3_bind_int64(st, 1, id);
-    json_t *rows = query_rows_json(st, err, errlen);
-    sqlite3_finalize(st);
-    return rows;
+    static const struct history_filter no_filter;
+    return query_run(db, sql, &no_filter, id, err, errlen);
 }
 
 static int show_transfers(sqlite3 *db, json_t *txn, char *err, size_t errlen)
@@ -241,12 +232,7 @@ json_t *history_query_stats(sqlite3 *db, const struct history_filter *f, char *e
              "MIN(r.submitted_ns) AS first_ns, MAX(r.completed_ns) AS last_ns "
              "FROM requests r%s GROUP BY r.device ORDER BY r.device",
              w.sql);
-    sqlite3_stmt *st = query_prepare(db, sql, err, errlen);
-    if (st == NULL)
-        return NULL;
-    query_where_bind(st, f);
-    json_t *rows = query_rows_json(st, err, errlen);
-    sqlite3_finalize(st);
+    json_t *rows = query_run(db, sql, f, 0, err, errlen);
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row)

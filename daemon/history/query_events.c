@@ -75,11 +75,6 @@ json_t *history_query_events(sqlite3 *db, const char *kind, const struct history
     }
     query_order_limit(order, sizeof(order), f, "e");
     snprintf(sql, sizeof(sql), "SELECT %s FROM %s e%s%s", l->columns, l->table, w.sql, order);
-    sqlite3_stmt *st = query_prepare(db, sql, err, errlen);
-    if (st == NULL)
-        return NULL;
-    query_where_bind(st, f);
-    json_t *rows = query_rows_json(st, err, errlen);
-    sqlite3_finalize(st);
+    json_t *rows = query_run(db, sql, f, 0, err, errlen);
     return rows ? query_page(kind, rows, f->limit) : NULL;
 }

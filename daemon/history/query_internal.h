@@ -44,6 +44,9 @@ void query_order_limit(char *out, size_t outlen, const struct history_filter *f,
 sqlite3_stmt *query_prepare(sqlite3 *db, const char *sql, char *err, size_t errlen);
 /* Every row of st as an object keyed by column name; NULL with err when a step fails. */
 json_t *query_rows_json(sqlite3_stmt *st, char *err, size_t errlen);
+/* The rows of sql with f's bindings and ?1 = param1 (where the statement has it). */
+json_t *query_run(sqlite3 *db, const char *sql, const struct history_filter *f, int64_t param1,
+                  char *err, size_t errlen);
 /* {key: rows, "next": the last row's id when the page is full, else null} (rows: taken). */
 json_t *query_page(const char *key, json_t *rows, unsigned limit);
 

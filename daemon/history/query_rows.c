@@ -105,6 +105,19 @@ sqlite3_stmt *query_prepare(sqlite3 *db, const char *sql, char *err, size_t errl
     return st;
 }
 
+json_t *query_run(sqlite3 *db, const char *sql, const struct history_filter *f, int64_t param1,
+                  char *err, size_t errlen)
+{
+    sqlite3_stmt *st = query_prepare(db, sql, err, errlen);
+    if (st == NULL)
+        return NULL;
+    query_where_bind(st, f);
+    sqlite3_bind_int64(st, 1, param1);
+    json_t *rows = query_rows_json(st, err, errlen);
+    sqlite3_finalize(st);
+    return rows;
+}
+
 json_t *query_page(const char *key, json_t *rows, unsigned limit)
 {
     json_t *next = json_null();

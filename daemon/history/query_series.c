@@ -52,13 +52,7 @@ json_t *history_query_series(sqlite3 *db, const struct history_filter *f, int64_
              "MAX(r.completed_ns - r.submitted_ns) AS latency_max_ns "
              "FROM requests r%s GROUP BY r.device, t_ns ORDER BY r.device, t_ns",
              w.sql);
-    sqlite3_stmt *st = query_prepare(db, sql, err, errlen);
-    if (st == NULL)
-        return NULL;
-    query_where_bind(st, &g);
-    sqlite3_bind_int64(st, 1, step);
-    json_t *points = query_rows_json(st, err, errlen);
-    sqlite3_finalize(st);
+    json_t *points = query_run(db, sql, &g, step, err, errlen);
     if (points == NULL)
         return NULL;
     return json_pack("{s:I, s:I, s:I, s:o}", "since_ns", (json_int_t)g.since_ns, "until_ns",

@@ -111,6 +111,19 @@ static void wait_rows(const char *uri, const char *path, const char *key, size_t
     }
 }
 
+/* An application's I/O through the fake driver on plx0 (started on first use), returned once
+ * the history holds at least `total` requests. */
+static void record_io(struct fixture *fx, unsigned writes, unsigned reads, size_t size,
+                      size_t total)
+{
+    if (http_driver == NULL)
+        start_fake_driver(fx, "plx0");
+    do_io(fx, "plx0", writes, reads, size);
+    struct http_response r;
+    wait_rows(fx->d.http_uri, "/api/requests", "requests", total, &r);
+    http_response_free(&r);
+}
+
 static const char *row_str(json_t *row, const char *key)
 {
     const char *v = json_string_value(json_object_get(row, key));
@@ -431,12 +444,9 @@ static void test_history_order_and_sizes(void **state)
 {
     struct fixture *fx = *state;
     const char *uri = fx->d.http_uri;
-    start_fake_driver(fx, "plx0");
-    do_io(fx, "plx0", 3, 0, 512);
-    do_io(fx, "plx0", 2, 0, 2048);
+    record_io(fx, 3, 0, 512, 3);
+    record_io(fx, 2, 0, 2048, 5);
     struct http_response r;
-    wait_rows(uri, "/api/requests", "requests", 5, &r);
-    http_response_free(&r);
 
     json_int_t last = INT64_MAX;
     char path[128] = "/api/requests?order=desc&limit=2";
@@ -485,11 +495,8 @@ static void test_series(void **state)
 {
     struct fixture *fx = *state;
     const char *uri = fx->d.http_uri;
-    start_fake_driver(fx, "plx0");
-    do_io(fx, "plx0", 4, 2, 1024);
+    record_io(fx, 4, 2, 1024, 6);
     struct http_response r;
-    wait_rows(uri, "/api/requests", "requests", 6, &r);
-    http_response_free(&r);
 
     http_get_json(uri, "/api/series?since=5m&step=10s", 200, &r);
     assert_int_equal(json_integer_value(json_object_get(r.json, "step_ns")), 10000000000ll);
@@ -525,8 +532,7 @@ static void test_recorded_sessions_and_lists(void **state)
 {
     struct fixture *fx = *state;
     const char *uri = fx->d.http_uri;
-    start_fake_driver(fx, "plx0");
-    do_io(fx, "plx0", 1, 0, 256);
+    record_io(fx, 1, 0, 256, 1);
     struct http_response r;
     wait_rows(uri, "/api/recorded-sessions?text=FAKE", "sessions", 1, &r);
     json_t *s = json_array_get(json_object_get(r.json, "sessions"), 0);
