@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -48,6 +49,7 @@ static struct {
     unsigned nconns;
     char uri[96];
     int64_t started_ns;
+    h2o_hostconf_t *host;
 } http;
 
 int64_t http_started_ns(void)
@@ -252,10 +254,57 @@ static bool request_authorized(h2o_req_t *req)
     return auth_token_equal((const uint8_t *)token, len, srv->token, srv->token_len);
 }
 
+/*
+ * On loopback, the request must be addressed to loopback too. Otherwise any web page the user
+ * visits could rebind its own host name to 127.0.0.1 and read the API from the browser (DNS
+ * rebinding): the browser would send that host name, which this refuses. A request without a
+ * Host header (HTTP/1.0 tools) comes from no browser.
+ */
+static bool host_is_loopback(h2o_iovec_t authority)
+{
+    char host[64];
+    const char *s = authority.base, *end = s + authority.len;
+    if (authority.len > 0 && s[0] == '[') { /* "[::1]:7680" */
+        const char *close = memchr(s, ']', authority.len);
+        if (close == NULL)
+            return false;
+        s++;
+        end = close;
+    } else {
+        const char *colon = memchr(s, ':', authority.len);
+        if (colon != NULL)
+            end = colon;
+    }
+    size_t n = (size_t)(end - s);
+    if (n == 0 || n >= sizeof(host))
+        return false;
+    memcpy(host, s, n);
+    host[n] = '\0';
+    struct in_addr v4;
+    struct in6_addr v6;
+    if (inet_pton(AF_INET, host, &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, host, &v6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&v6);
+    return strcasecmp(host, "localhost") == 0;
+}
+
 static int http_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     if (http.stopping) {
         http_send_error(req, 503, NULL, "dmaemud is shutting down");
+        return 0;
+    }
+    /* Without a Host header libh2o fills in the host configuration's own name. */
+    bool has_host = req->input.authority.base != http.host->authority.hostport.base;
+    if (!http.need_token && has_host && !host_is_loopback(req->input.authority)) {
+        http_send_error(req, 403, NULL,
+                        "the Host '%.*s' is not a loopback address: on loopback dmaemud answers "
+                        "only requests addressed to localhost or 127.0.0.1 (against DNS "
+                        "rebinding). To serve other names, bind --http to that address with "
+                        "--token-file",
+                        (int)(req->input.authority.len < 64 ? req->input.authority.len : 64),
+                        req->input.authority.base);
         return 0;
     }
     if (http.need_token && !request_authorized(req)) {
@@ -425,6 +474,7 @@ int http_start(uv_loop_t *loop, struct server *srv, const struct http_listen *l,
     http.config.max_request_entity_size = HTTP_MAX_BODY;
     h2o_hostconf_t *host =
         h2o_config_register_host(&http.config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    http.host = host;
     h2o_pathconf_t *path = h2o_config_register_path(host, "/api", 0);
     h2o_handler_t *handler = h2o_create_handler(path, sizeof(*handler));
     handler->on_req = http_on_req;

@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -74,9 +75,11 @@ static int send_request(const char *uri, const char *method, const char *path,
         fail_msg("cannot connect to %s: %s", uri, strerror(errno));
     bool post = strcmp(method, "POST") == 0;
     char req[2048];
+    /* extra_headers may name the Host itself. */
+    bool own_host = extra_headers != NULL && strncasecmp(extra_headers, "Host:", 5) == 0;
     int n =
-        snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n%s%s",
-                 method, path, extra_headers ? extra_headers : "",
+        snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\n%sConnection: close\r\n%s%s", method, path,
+                 own_host ? "" : "Host: localhost\r\n", extra_headers ? extra_headers : "",
                  post ? "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}" : "\r\n");
     if (n <= 0 || (size_t)n >= sizeof(req) || !http_send_all(fd, req, (size_t)n)) {
         close(fd);

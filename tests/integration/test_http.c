@@ -582,6 +582,36 @@ static void test_events_by_kind(void **state)
     sse_close(&s);
 }
 
+/* On loopback, only requests addressed to loopback are answered: a page that rebinds its own
+ * name to 127.0.0.1 cannot read the API through the user's browser. */
+static void test_host_must_be_loopback(void **state)
+{
+    struct fixture *fx = *state;
+    const char *uri = fx->d.http_uri;
+    const char *port = strrchr(uri, ':');
+    char host[96];
+    static const char *const good[] = {"localhost", "127.0.0.1", "127.1.2.3", "[::1]", "LOCALHOST"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        struct http_response r;
+        snprintf(host, sizeof(host), "Host: %s%s\r\n", good[i], port);
+        http_request(uri, "GET", "/api/daemon", host, &r);
+        if (r.status != 200)
+            fail_msg("%s: status %d: %s", host, r.status, r.body);
+        http_response_free(&r);
+    }
+    static const char *const bad[] = {"attacker.example", "127.0.0.1.attacker.example", "[::2]",
+                                      "10.0.0.1", ""};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct http_response r;
+        snprintf(host, sizeof(host), "Host: %s%s\r\n", bad[i], port);
+        http_request(uri, "GET", "/api/devices", host, &r);
+        const char *error = json_string_value(json_object_get(r.json, "error"));
+        if (r.status != 403 || error == NULL || strstr(error, "DNS rebinding") == NULL)
+            fail_msg("%s: status %d (expected 403): %s", host, r.status, r.body);
+        http_response_free(&r);
+    }
+}
+
 /* Tests: the dashboard's files ----------------------------------------------------------------- */
 
 static int web_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -757,6 +787,7 @@ int main(void)
         HTTP_TEST(test_series),
         HTTP_TEST(test_recorded_sessions_and_lists),
         HTTP_TEST(test_events_by_kind),
+        HTTP_TEST(test_host_must_be_loopback),
         cmocka_unit_test(test_web_files),
         cmocka_unit_test(test_web_off_and_missing),
         cmocka_unit_test(test_shutdown_with_open_connections),
