@@ -159,3 +159,38 @@ test('a stopped daemon, a restart and an empty history each say what is going on
   await page.locator('.state.empty', { hasText: 'No requests recorded yet' }).waitFor();
   await shot('restarted-empty');
 });
+
+test('an address beyond loopback asks for the token once, then shows the data', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dmaemu-token-'));
+  const token = 'browser-test-token-0123456789';
+  fs.writeFileSync(path.join(dir, 'token'), `${token}\n`, { mode: 0o600 });
+  const remote = await Daemon.start(dir, { db: path.join(dir, 'h.db'), http: '0.0.0.0:0', extra: ['--token-file', path.join(dir, 'token')] });
+  try {
+    const port = remote.httpAddress.split(':').pop();
+    const origin = `http://127.0.0.1:${port}`;
+    const p = await browser.newPage();
+    p.on('pageerror', (e) => problems.push(`the page threw: ${e.message}`));
+    const refused = () => p.waitForResponse((r) => r.url().endsWith('/api/devices') && r.status() === 401);
+    let answer = refused();
+    await p.goto(`${origin}/#/devices`);
+    await answer;
+    const form = p.locator('.banner form.token');
+    await form.waitFor();
+    assert.equal(await p.locator('article[data-device]').count(), 0, 'no data without the token');
+    answer = refused();
+    await form.locator('input[name="token"]').fill('wrong-token-0123456789');
+    await form.getByRole('button', { name: 'Use token' }).click();
+    await answer; // the wrong token is refused too, and the form stays
+    await p.locator('.banner form.token').waitFor();
+    assert.equal(await p.locator('article[data-device]').count(), 0, 'no data with a wrong token');
+    await p.locator('.banner form.token input[name="token"]').fill(token);
+    await p.locator('.banner form.token').getByRole('button', { name: 'Use token' }).click();
+    await p.locator('article[data-device="plx0"]').waitFor();
+    await p.locator('.live-state.live').waitFor();
+    await p.waitForFunction(() => document.querySelector('.banner').hidden);
+    await p.screenshot({ path: path.join(artifacts, 'token.png') });
+    await p.close();
+  } finally {
+    await remote.stop();
+  }
+});

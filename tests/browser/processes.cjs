@@ -27,14 +27,14 @@ function run(file, args) {
 }
 
 class Daemon {
-  // Starts dmaemud with its socket in work and the given --db and --http (default: any free
-  // loopback port); resolves once it is ready.
-  static async start(work, { db, http = '127.0.0.1:0' }) {
+  // Starts dmaemud with its socket in work, the given --db and --http (default: any free
+  // loopback port) and extra arguments; resolves once it is ready.
+  static async start(work, { db, http = '127.0.0.1:0', extra = [] }) {
     const d = new Daemon();
     d.unix = `unix:${path.join(work, 'd.sock')}`;
     d.logPath = path.join(work, 'daemon.log');
     const log = fs.openSync(d.logPath, 'a');
-    d.child = spawn(process.env.DMAEMUD, ['--socket', path.join(work, 'd.sock'), '--db', db, '--http', http, '--ready-fd', '3'],
+    d.child = spawn(process.env.DMAEMUD, ['--socket', path.join(work, 'd.sock'), '--db', db, '--http', http, '--ready-fd', '3', ...extra],
       { stdio: ['ignore', log, log, 'pipe'] });
     fs.closeSync(log);
     const lines = await new Promise((resolve, reject) => {

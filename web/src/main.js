@@ -40,6 +40,7 @@ class LiveBus {
 const app = {
   bus: new LiveBus(),
   daemon: null, // the last /api/daemon answer
+  problem: false, // a banner says the daemon cannot be used: clear it once it answers
   stopView: null,
 };
 
@@ -82,7 +83,8 @@ async function watch() {
   try {
     const d = await get('/api/daemon');
     const restarted = app.daemon && app.daemon.started_ns !== d.started_ns;
-    const wasDown = el.banner.classList.contains('down');
+    const recovered = app.problem;
+    app.problem = false;
     app.daemon = d;
     mount(el.who, `dmaemud ${d.version} · pid ${d.pid}${d.recording ? '' : ' · not recording history'}`);
     if (restarted) {
@@ -90,12 +92,14 @@ async function watch() {
         h('button', { class: 'link', onclick: () => banner(null) }, 'Dismiss'));
       events.restart();
       route();
-    } else if (wasDown) {
+    } else if (recovered) {
       banner(null);
       route();
     }
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
+    if (app.problem && e.status === 401) return; // the token form stays as the user left it
+    app.problem = true;
     if (e.status === 401) banner('warn', tokenForm());
     else if (e.status === 0) banner('down', `Cannot reach dmaemud at ${location.host}. Is it running? (scripts/run.sh starts it.) Retrying every ${WATCH_MS / 1000} s…`);
     else banner('warn', `dmaemud answered: ${e.message}`);
