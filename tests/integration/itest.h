@@ -3,7 +3,8 @@
  *
  * A test runs against a fixture: one private daemon (started in setup, stopped in teardown, which
  * fails the test unless the daemon is still alive and exits 0 on SIGTERM), the transport every
- * client of the test uses, and the clients and child process teardown cleans up after a failure.
+ * client of the test uses, and the clients, application handles and child process that teardown
+ * cleans up after a failure.
  * Header-only (static inline) so that each test file takes what it needs.
  */
 #ifndef DMAEMU_ITEST_H
@@ -191,6 +192,81 @@ static inline void irq_watch_get(struct irq_watch *w, unsigned *asserts, unsigne
     pthread_mutex_unlock(&w->mu);
 }
 
+/* Failing from shared helpers ------------------------------------------------------------------ */
+
+/*
+ * Called by itest_fail before it fails the test. A test binary that has more to show than the
+ * message (the logs of its driver processes) points it at a function that prints that, so that
+ * the helpers below fail the way the test's own code does. NULL: nothing more.
+ */
+static void (*itest_fail_hook)(void);
+
+#define itest_fail(...)                                                                            \
+    do {                                                                                           \
+        if (itest_fail_hook != NULL)                                                               \
+            itest_fail_hook();                                                                     \
+        fail_msg(__VA_ARGS__);                                                                     \
+    } while (0)
+
+/* Application handles -------------------------------------------------------------------------- */
+
+#define ITEST_MAX_FILES 16
+
+/* The handles itest_open opened and itest_close has not closed: a test that fails holding some
+ * leaves them to fx_teardown. */
+static dmaemu_file_t *itest_files[ITEST_MAX_FILES];
+
+/* Opens device as an application; the handle must be closed with itest_close. */
+static inline dmaemu_file_t *itest_open(dmaemu_t *app, const char *device)
+{
+    int slot = 0;
+    while (slot < ITEST_MAX_FILES && itest_files[slot] != NULL)
+        slot++;
+    if (slot == ITEST_MAX_FILES)
+        itest_fail("too many open handles");
+    dmaemu_file_t *f = NULL;
+    int rc = dmaemu_open(app, device, &f);
+    if (rc != 0 || f == NULL)
+        itest_fail("open %s: %d (%s): %s", device, rc, dmaemu_strerror(rc), dmaemu_last_error());
+    itest_files[slot] = f;
+    return f;
+}
+
+static inline void itest_close(dmaemu_file_t *f)
+{
+    for (int i = 0; i < ITEST_MAX_FILES; i++)
+        if (itest_files[i] == f)
+            itest_files[i] = NULL;
+    int rc = dmaemu_file_close(f);
+    if (rc != 0)
+        itest_fail("close: %d (%s): %s", rc, dmaemu_strerror(rc), dmaemu_last_error());
+}
+
+/* Teardown: closes what a failed test left open (before its connections close). */
+static inline void itest_close_leftovers(void)
+{
+    for (int i = 0; i < ITEST_MAX_FILES; i++) {
+        if (itest_files[i] != NULL)
+            dmaemu_file_close(itest_files[i]);
+        itest_files[i] = NULL;
+    }
+}
+
+/* Checks a completed request: the call's rc, then every field of the result (the daemon numbers
+ * every request, its own completions too, so number 0 is an error). */
+static inline void itest_expect_result(const char *what, int rc, const struct dmaemu_io_result *r,
+                                       int32_t status, uint64_t information, size_t data_len)
+{
+    if (rc != 0)
+        itest_fail("%s: rc %d (%s): %s", what, rc, dmaemu_strerror(rc), dmaemu_last_error());
+    if (r->status != status || r->information != information || r->data_len != data_len)
+        itest_fail("%s: status 0x%08X information %llu data_len %zu; expected 0x%08X %llu %zu",
+                   what, (unsigned)r->status, (unsigned long long)r->information, r->data_len,
+                   (unsigned)status, (unsigned long long)information, data_len);
+    if (r->number == 0)
+        itest_fail("%s: request number 0", what);
+}
+
 /* Fixture -------------------------------------------------------------------------------------- */
 
 #define FX_MAX_CLIENTS 16
@@ -222,6 +298,7 @@ static inline int fx_teardown(void **state)
         waitpid(fx->child, &status, 0);
         fx->child = 0;
     }
+    itest_close_leftovers();
     for (int i = 0; i < FX_MAX_CLIENTS; i++) {
         if (fx->clients[i] != NULL)
             dmaemu_close(fx->clients[i]);

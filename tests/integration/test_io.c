@@ -29,18 +29,15 @@ static struct fixture fx_tcp = {.tcp = true};
 /* Fixture additions: fake drivers and a child that teardown cleans up after a failure --------- */
 
 #define IO_MAX_DRIVERS 4
-#define IO_MAX_FILES   16
 #define IO_MAX_ALLOCS  16
 
 static struct fake_driver *io_drivers[IO_MAX_DRIVERS];
 static struct fake_child io_child = {.events = -1, .control = -1};
-static dmaemu_file_t *io_files[IO_MAX_FILES]; /* open handles, closed by teardown if need be */
-static void *io_allocs[IO_MAX_ALLOCS];        /* buffers, freed by teardown if need be */
+static void *io_allocs[IO_MAX_ALLOCS]; /* buffers, freed by teardown if need be */
 
 static int io_setup(void **state)
 {
     memset(io_drivers, 0, sizeof(io_drivers));
-    memset(io_files, 0, sizeof(io_files));
     memset(io_allocs, 0, sizeof(io_allocs));
     io_child = (struct fake_child){.events = -1, .control = -1};
     return fx_setup(state);
@@ -60,11 +57,7 @@ static int io_teardown(void **state)
         fake_driver_stop(io_drivers[i]);
         io_drivers[i] = NULL;
     }
-    for (int i = 0; i < IO_MAX_FILES; i++) {
-        if (io_files[i] != NULL)
-            dmaemu_file_close(io_files[i]);
-        io_files[i] = NULL;
-    }
+    itest_close_leftovers(); /* before the child dies, as the test would have closed them */
     if (io_child.pid > 0 && fx->child == io_child.pid)
         fx->child = 0; /* reaped here */
     if (io_child.pid > 0 || io_child.events >= 0 || io_child.control >= 0)
@@ -138,45 +131,6 @@ static void io_free(void *p)
     free(p);
 }
 
-static dmaemu_file_t *open_dev(dmaemu_t *app, const char *device)
-{
-    int slot = 0;
-    while (slot < IO_MAX_FILES && io_files[slot] != NULL)
-        slot++;
-    if (slot == IO_MAX_FILES)
-        fail_msg("too many open handles");
-    dmaemu_file_t *f = NULL;
-    int rc = dmaemu_open(app, device, &f);
-    if (rc != 0 || f == NULL)
-        fail_msg("open %s: %d (%s): %s", device, rc, dmaemu_strerror(rc), dmaemu_last_error());
-    io_files[slot] = f;
-    return f;
-}
-
-static void close_dev(dmaemu_file_t *f)
-{
-    for (int i = 0; i < IO_MAX_FILES; i++)
-        if (io_files[i] == f)
-            io_files[i] = NULL;
-    int rc = dmaemu_file_close(f);
-    if (rc != 0)
-        fail_msg("close: %d (%s): %s", rc, dmaemu_strerror(rc), dmaemu_last_error());
-}
-
-/* Checks a completed request: the call's rc, then every field of the result. */
-static void expect_result(const char *what, int rc, const struct dmaemu_io_result *r,
-                          int32_t status, uint64_t information, size_t data_len)
-{
-    if (rc != 0)
-        fail_msg("%s: rc %d (%s): %s", what, rc, dmaemu_strerror(rc), dmaemu_last_error());
-    if (r->status != status || r->information != information || r->data_len != data_len)
-        fail_msg("%s: status 0x%08X information %llu data_len %zu; expected 0x%08X %llu %zu", what,
-                 (unsigned)r->status, (unsigned long long)r->information, r->data_len,
-                 (unsigned)status, (unsigned long long)information, data_len);
-    if (r->number == 0)
-        fail_msg("%s: request number 0", what);
-}
-
 /* Request numbers are strictly increasing along one thread's synchronous requests. */
 static void expect_after(const char *what, const struct dmaemu_io_result *r, uint64_t *last)
 {
@@ -200,7 +154,7 @@ static void io_write_ok(dmaemu_file_t *f, uint64_t off, const void *buf, size_t 
     memset(&r, 0xEE, sizeof(r));
     char what[96];
     snprintf(what, sizeof(what), "write %zu bytes at %llu", len, (unsigned long long)off);
-    expect_result(what, dmaemu_write(f, off, buf, len, &r), &r, STATUS_SUCCESS, len, 0);
+    itest_expect_result(what, dmaemu_write(f, off, buf, len, &r), &r, STATUS_SUCCESS, len, 0);
     if (last != NULL)
         expect_after(what, &r, last);
 }
@@ -216,7 +170,7 @@ static void io_read_expect(dmaemu_file_t *f, uint64_t off, size_t len, unsigned 
     char what[96];
     snprintf(what, sizeof(what), "read %zu bytes at %llu", len, (unsigned long long)off);
     int rc = dmaemu_read(f, off, buf, len, &r);
-    expect_result(what, rc, &r, STATUS_SUCCESS, len, len);
+    itest_expect_result(what, rc, &r, STATUS_SUCCESS, len, len);
     if (last != NULL)
         expect_after(what, &r, last);
     long bad = pattern_mismatch(buf, len, seed);
@@ -318,7 +272,7 @@ static void expect_async(struct async_set *s, unsigned i, int32_t status, uint64
     pthread_mutex_unlock(&s->mu);
     if (!slot.done)
         fail_msg("%s never completed", what);
-    expect_result(what, slot.rc, &slot.res, status, information, data_len);
+    itest_expect_result(what, slot.rc, &slot.res, status, information, data_len);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -398,10 +352,10 @@ static void test_open(void **state)
     expect_ok(dmaemu_ping(drv));
 
     /* A known device opens, twice, and each handle closes once. */
-    dmaemu_file_t *a = open_dev(app, "plx0");
-    dmaemu_file_t *b = open_dev(app, "plx1");
-    close_dev(a);
-    close_dev(b);
+    dmaemu_file_t *a = itest_open(app, "plx0");
+    dmaemu_file_t *b = itest_open(app, "plx1");
+    itest_close(a);
+    itest_close(b);
     expect_ok(dmaemu_ping(app));
 }
 
@@ -413,14 +367,14 @@ static void expect_not_connected(dmaemu_file_t *f, uint64_t *last)
     struct dmaemu_io_result r;
     memset(buf, 0xEE, sizeof(buf));
     int rc = dmaemu_read(f, 0, buf, sizeof(buf), &r);
-    expect_result("read without a driver", rc, &r, STATUS_DEVICE_NOT_CONNECTED, 0, 0);
+    itest_expect_result("read without a driver", rc, &r, STATUS_DEVICE_NOT_CONNECTED, 0, 0);
     expect_after("read without a driver", &r, last);
     assert_int_equal(bytes_mismatch(buf, sizeof(buf), 0xEE), -1);
     rc = dmaemu_write(f, 0, in, sizeof(in), &r);
-    expect_result("write without a driver", rc, &r, STATUS_DEVICE_NOT_CONNECTED, 0, 0);
+    itest_expect_result("write without a driver", rc, &r, STATUS_DEVICE_NOT_CONNECTED, 0, 0);
     expect_after("write without a driver", &r, last);
     rc = dmaemu_ioctl(f, FAKE_IOCTL_REVERSE, in, sizeof(in), buf, sizeof(buf), &r);
-    expect_result("ioctl without a driver", rc, &r, STATUS_DEVICE_NOT_CONNECTED, 0, 0);
+    itest_expect_result("ioctl without a driver", rc, &r, STATUS_DEVICE_NOT_CONNECTED, 0, 0);
     expect_after("ioctl without a driver", &r, last);
     assert_int_equal(bytes_mismatch(buf, sizeof(buf), 0xEE), -1);
 }
@@ -429,7 +383,7 @@ static void test_no_driver(void **state)
 {
     struct fixture *fx = *state;
     dmaemu_t *app = fx_connect(fx, DMAEMU_ROLE_APP, "lonely-app");
-    dmaemu_file_t *f = open_dev(app, "plx0");
+    dmaemu_file_t *f = itest_open(app, "plx0");
     uint64_t last = 0;
     expect_not_connected(f, &last);
 
@@ -453,7 +407,7 @@ static void test_no_driver(void **state)
     io_write_ok(f, 0, &one, 1, &last);
     expect_ok(dmaemu_detach(fake_driver_conn(d)));
     expect_not_connected(f, &last);
-    close_dev(f);
+    itest_close(f);
 }
 
 /* (3) Data round trips ------------------------------------------------------------------------- */
@@ -470,7 +424,7 @@ static void test_round_trip(void **state)
     const uint8_t *mem = fake_driver_memory(d, &mem_size);
     assert_int_equal(mem_size, RT_MEM);
     dmaemu_t *app = fx_connect(fx, DMAEMU_ROLE_APP, "round-trip-app");
-    dmaemu_file_t *f = open_dev(app, "plx0");
+    dmaemu_file_t *f = itest_open(app, "plx0");
 
     static const size_t sizes[] = {1, 4095, 4096, 65537, MiB};
     static const uint64_t offsets[] = {0, 1, 4097, 0x12345, MiB + 3};
@@ -498,35 +452,35 @@ static void test_round_trip(void **state)
     pattern_fill(tail, sizeof(tail), 99);
     io_write_ok(f, RT_MEM - 10, tail, 10, &last);
     int rc = dmaemu_write(f, RT_MEM - 10, tail, 11, &r);
-    expect_result("write past the end", rc, &r, STATUS_INVALID_PARAMETER, 0, 0);
+    itest_expect_result("write past the end", rc, &r, STATUS_INVALID_PARAMETER, 0, 0);
     expect_after("write past the end", &r, &last);
     rc = dmaemu_write(f, RT_MEM + 1, tail, 1, &r);
-    expect_result("write beyond the end", rc, &r, STATUS_INVALID_PARAMETER, 0, 0);
+    itest_expect_result("write beyond the end", rc, &r, STATUS_INVALID_PARAMETER, 0, 0);
     memset(tail, 0xEE, sizeof(tail));
     rc = dmaemu_read(f, RT_MEM - 10, tail, sizeof(tail), &r);
-    expect_result("read across the end", rc, &r, STATUS_SUCCESS, 10, 10);
+    itest_expect_result("read across the end", rc, &r, STATUS_SUCCESS, 10, 10);
     expect_after("read across the end", &r, &last);
     assert_int_equal(pattern_mismatch(tail, 10, 99), -1);
     assert_int_equal(bytes_mismatch(tail + 10, sizeof(tail) - 10, 0xEE), -1);
     rc = dmaemu_read(f, RT_MEM, tail, sizeof(tail), &r);
-    expect_result("read at the end", rc, &r, STATUS_SUCCESS, 0, 0);
+    itest_expect_result("read at the end", rc, &r, STATUS_SUCCESS, 0, 0);
     rc = dmaemu_read(f, RT_MEM + 1, tail, sizeof(tail), &r);
-    expect_result("read beyond the end", rc, &r, STATUS_INVALID_PARAMETER, 0, 0);
+    itest_expect_result("read beyond the end", rc, &r, STATUS_INVALID_PARAMETER, 0, 0);
     rc = dmaemu_read(f, UINT64_MAX, tail, sizeof(tail), &r);
-    expect_result("read at offset 2^64-1", rc, &r, STATUS_INVALID_PARAMETER, 0, 0);
+    itest_expect_result("read at offset 2^64-1", rc, &r, STATUS_INVALID_PARAMETER, 0, 0);
     expect_after("read at offset 2^64-1", &r, &last);
 
     /* Empty requests reach the driver too. */
     rc = dmaemu_write(f, 5, tail, 0, &r);
-    expect_result("empty write", rc, &r, STATUS_SUCCESS, 0, 0);
+    itest_expect_result("empty write", rc, &r, STATUS_SUCCESS, 0, 0);
     rc = dmaemu_read(f, 5, tail, 0, &r);
-    expect_result("empty read", rc, &r, STATUS_SUCCESS, 0, 0);
+    itest_expect_result("empty read", rc, &r, STATUS_SUCCESS, 0, 0);
     expect_after("empty read", &r, &last);
 
     /* A NULL result is allowed; the data still arrives. */
     assert_int_equal(dmaemu_read(f, RT_MEM - 10, tail, 10, NULL), 0);
     assert_int_equal(pattern_mismatch(tail, 10, 99), -1);
-    close_dev(f);
+    itest_close(f);
 }
 
 /* (4) IOCTL ------------------------------------------------------------------------------------ */
@@ -550,7 +504,7 @@ static void ioctl_case(dmaemu_file_t *f, uint32_t code, size_t in_len, size_t ou
     char what[96];
     snprintf(what, sizeof(what), "ioctl 0x%X in %zu out %zu", code, in_len, out_len);
     int rc = dmaemu_ioctl(f, code, in, in_len, out, out_len, &r);
-    expect_result(what, rc, &r, status, information, data_len);
+    itest_expect_result(what, rc, &r, status, information, data_len);
     expect_after(what, &r, last);
     expect_reversed(in, in_len, out, data_len);
     long over = bytes_mismatch(out + data_len, out_len + 64 - data_len, 0xEE);
@@ -566,7 +520,7 @@ static void test_ioctl(void **state)
     struct fixture *fx = *state;
     start_driver(fx, "plx0", FAKE_SYNC);
     dmaemu_t *app = fx_connect(fx, DMAEMU_ROLE_APP, "ioctl-app");
-    dmaemu_file_t *f = open_dev(app, "plx0");
+    dmaemu_file_t *f = itest_open(app, "plx0");
     uint64_t last = 0;
 
     /* The exact bytes for a small case, then sizes around the output length. */
@@ -574,7 +528,7 @@ static void test_ioctl(void **state)
     struct dmaemu_io_result r;
     memset(out, 0xEE, sizeof(out));
     int rc = dmaemu_ioctl(f, FAKE_IOCTL_REVERSE, in, 3, out, 3, &r);
-    expect_result("ioctl 010203", rc, &r, STATUS_SUCCESS, 3, 3);
+    itest_expect_result("ioctl 010203", rc, &r, STATUS_SUCCESS, 3, 3);
     assert_memory_equal(out, "\x03\x02\x01\xEE", 4);
 
     ioctl_case(f, FAKE_IOCTL_REVERSE, 37, 64, STATUS_SUCCESS, 37, 37, &last);
@@ -594,7 +548,7 @@ static void test_ioctl(void **state)
     ioctl_case(f, 0x222000, 8, 8, STATUS_INVALID_DEVICE_REQUEST, 0, 0, &last);
     ioctl_case(f, 0, 0, 0, STATUS_INVALID_DEVICE_REQUEST, 0, 0, &last);
     ioctl_case(f, 0xFFFFFFFFu, 8, 8, STATUS_INVALID_DEVICE_REQUEST, 0, 0, &last);
-    close_dev(f);
+    itest_close(f);
 }
 
 /* (5) Many asynchronous requests in flight ---------------------------------------------------- */
@@ -607,7 +561,7 @@ static void test_async_inflight(void **state)
     struct fixture *fx = *state;
     struct fake_driver *d = start_driver(fx, "plx0", FAKE_HOLD);
     dmaemu_t *app = fx_connect(fx, DMAEMU_ROLE_APP, "async-app");
-    dmaemu_file_t *f = open_dev(app, "plx0");
+    dmaemu_file_t *f = itest_open(app, "plx0");
     uint8_t *wbuf = io_alloc((size_t)ASYNC_N * ASYNC_STEP);
     uint8_t *rbuf = io_alloc((size_t)ASYNC_N * ASYNC_STEP);
     memset(rbuf, 0xEE, (size_t)ASYNC_N * ASYNC_STEP);
@@ -676,7 +630,7 @@ static void test_async_inflight(void **state)
     assert_int_equal(fake_driver_cancels(d), 0);
     io_free(wbuf);
     io_free(rbuf);
-    close_dev(f);
+    itest_close(f);
 }
 
 /* (6) Threads sharing one connection ----------------------------------------------------------- */
@@ -779,7 +733,7 @@ static void test_threads(void **state)
     start_driver_opts(&o);
     dmaemu_t *app = fx_connect(fx, DMAEMU_ROLE_APP, "threads-app");
     /* Half the threads share one handle, the others open their own on the same connection. */
-    dmaemu_file_t *shared = open_dev(app, "plx0");
+    dmaemu_file_t *shared = itest_open(app, "plx0");
     static struct mt_worker w[MT_THREADS];
     static struct mt_sync sync;
     sync.finished = 0;
@@ -791,7 +745,7 @@ static void test_threads(void **state)
     pthread_condattr_destroy(&a);
     for (unsigned i = 0; i < MT_THREADS; i++) {
         w[i] = (struct mt_worker){.index = i, .sync = &sync};
-        w[i].file = i % 2 ? open_dev(app, "plx0") : shared;
+        w[i].file = i % 2 ? itest_open(app, "plx0") : shared;
     }
     for (unsigned i = 0; i < MT_THREADS; i++)
         assert_int_equal(pthread_create(&w[i].thread, NULL, mt_main, &w[i]), 0);
@@ -814,8 +768,8 @@ static void test_threads(void **state)
             fail_msg("thread %u failed after %u rounds: %s", i, w[i].rounds, w[i].why);
     for (unsigned i = 0; i < MT_THREADS; i++)
         if (i % 2)
-            close_dev(w[i].file);
-    close_dev(shared);
+            itest_close(w[i].file);
+    itest_close(shared);
     pthread_mutex_destroy(&sync.mu);
     pthread_cond_destroy(&sync.cv);
 }
@@ -851,7 +805,7 @@ static void test_driver_killed(void **state)
     fx->child = io_child.pid;
 
     dmaemu_t *app = fx_connect(fx, DMAEMU_ROLE_APP, "orphaned-app");
-    dmaemu_file_t *f = open_dev(app, "plx0");
+    dmaemu_file_t *f = itest_open(app, "plx0");
     static struct async_set s;
     async_init(&s);
     uint8_t *bufs = io_alloc(HOLD_N * 4096);
@@ -887,14 +841,14 @@ static void test_driver_killed(void **state)
     uint8_t buf[32];
     struct dmaemu_io_result r;
     int rc = dmaemu_read(f, 0, buf, sizeof(buf), &r);
-    expect_result("read after the driver died", rc, &r, STATUS_DEVICE_NOT_CONNECTED, 0, 0);
+    itest_expect_result("read after the driver died", rc, &r, STATUS_DEVICE_NOT_CONNECTED, 0, 0);
     expect_after("read after the driver died", &r, &last);
     start_driver(fx, "plx0", FAKE_SYNC);
     pattern_fill(buf, sizeof(buf), 77);
     io_write_ok(f, 100, buf, sizeof(buf), &last);
     io_read_expect(f, 100, sizeof(buf), 77, &last);
     assert_true(harness_alive(&fx->d));
-    close_dev(f);
+    itest_close(f);
 }
 
 /* (8) The application dies with requests in flight -------------------------------------------- */
@@ -1012,7 +966,7 @@ static void test_app_killed(void **state)
     /* Another application is served by the same driver. */
     fake_driver_set_mode(d, FAKE_SYNC);
     dmaemu_t *app = fx_connect(fx, DMAEMU_ROLE_APP, "next-app");
-    dmaemu_file_t *f = open_dev(app, "plx0");
+    dmaemu_file_t *f = itest_open(app, "plx0");
     uint8_t buf[4000];
     uint64_t last = held[HOLD_N - 1];
     pattern_fill(buf, sizeof(buf), 8);
@@ -1020,7 +974,7 @@ static void test_app_killed(void **state)
     io_read_expect(f, 12345, sizeof(buf), 8, &last);
     assert_int_equal(fake_driver_cancels(d), HOLD_N); /* and no cancel more */
     expect_ok(dmaemu_ping(drv));
-    close_dev(f);
+    itest_close(f);
 }
 
 /* (9) The driver detaches holding requests ----------------------------------------------------- */
@@ -1031,7 +985,7 @@ static void test_driver_detach(void **state)
     struct fake_driver *d = start_driver(fx, "plx0", FAKE_HOLD);
     dmaemu_t *drv = fake_driver_conn(d);
     dmaemu_t *app = fx_connect(fx, DMAEMU_ROLE_APP, "detach-app");
-    dmaemu_file_t *f = open_dev(app, "plx0");
+    dmaemu_file_t *f = itest_open(app, "plx0");
     static struct async_set s;
     async_init(&s);
     uint8_t *bufs = io_alloc(HOLD_N * 4096);
@@ -1055,7 +1009,7 @@ static void test_driver_detach(void **state)
     uint8_t buf[64];
     struct dmaemu_io_result r;
     int rc = dmaemu_write(f, 0, buf, sizeof(buf), &r);
-    expect_result("write after the detach", rc, &r, STATUS_DEVICE_NOT_CONNECTED, 0, 0);
+    itest_expect_result("write after the detach", rc, &r, STATUS_DEVICE_NOT_CONNECTED, 0, 0);
     expect_after("write after the detach", &r, &last);
 
     /* The same driver session attaches again and serves. */
@@ -1065,7 +1019,7 @@ static void test_driver_detach(void **state)
     io_write_ok(f, 7, buf, sizeof(buf), &last);
     io_read_expect(f, 7, sizeof(buf), 9, &last);
     expect_ok(dmaemu_ping(drv));
-    close_dev(f);
+    itest_close(f);
 }
 
 /* (10) The driver's data limit ----------------------------------------------------------------- */
@@ -1087,7 +1041,7 @@ static void test_driver_limit(void **state)
     o.max_data = 65536;
     struct fake_driver *d = start_driver_opts(&o);
     dmaemu_t *app = fx_connect(fx, DMAEMU_ROLE_APP, "greedy-app");
-    dmaemu_file_t *f = open_dev(app, "plx0");
+    dmaemu_file_t *f = itest_open(app, "plx0");
     uint8_t *buf = io_alloc(MiB);
     pattern_fill(buf, MiB, 10);
     struct dmaemu_io_result r;
@@ -1120,7 +1074,7 @@ static void test_driver_limit(void **state)
     assert_true(dmaemu_is_connected(fake_driver_conn(d)));
     expect_ok(dmaemu_ping(fake_driver_conn(d)));
     io_free(buf);
-    close_dev(f);
+    itest_close(f);
 }
 
 /* ---------------------------------------------------------------------------------------------- */

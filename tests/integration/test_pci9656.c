@@ -110,12 +110,9 @@ static void dump_driver_logs(void)
     }
 }
 
-/* fail_msg, with the driver logs first. */
-#define pfail(...)                                                                                 \
-    do {                                                                                           \
-        dump_driver_logs();                                                                        \
-        fail_msg(__VA_ARGS__);                                                                     \
-    } while (0)
+/* fail_msg, with the driver logs first: pci_setup makes dump_driver_logs itest.h's failure hook,
+ * so that its helpers (itest_open, itest_expect_result...) show the logs too. */
+#define pfail(...) itest_fail(__VA_ARGS__)
 
 static int exit_code(int status)
 {
@@ -238,11 +235,9 @@ static void drv_kill(struct drv *d)
     assert_true(WIFSIGNALED(d->status) && WTERMSIG(d->status) == SIGKILL);
 }
 
-/* Handles and buffers of the test, which teardown releases after a failure. */
-#define MAX_FILES 16
+/* Buffers of the test, which teardown frees after a failure. */
 #define MAX_OWNED 16
 
-static dmaemu_file_t *files[MAX_FILES];
 static void *owned[MAX_OWNED];
 
 static void *owned_alloc(size_t len)
@@ -271,18 +266,14 @@ static void owned_free(void *p)
 static int pci_setup(void **state)
 {
     memset(drivers, 0, sizeof(drivers));
-    memset(files, 0, sizeof(files));
     memset(owned, 0, sizeof(owned));
+    itest_fail_hook = dump_driver_logs;
     return fx_setup(state);
 }
 
 static int pci_teardown(void **state)
 {
-    for (int i = 0; i < MAX_FILES; i++) {
-        if (files[i] != NULL)
-            dmaemu_file_close(files[i]);
-        files[i] = NULL;
-    }
+    itest_close_leftovers(); /* before the drivers die, as the test would have closed them */
     for (int i = 0; i < MAX_OWNED; i++) {
         free(owned[i]);
         owned[i] = NULL;
@@ -302,42 +293,6 @@ static int pci_teardown(void **state)
 /* Applications ----------------------------------------------------------------------------------
  */
 
-static dmaemu_file_t *open_dev(dmaemu_t *app, const char *device)
-{
-    int slot = 0;
-    while (slot < MAX_FILES && files[slot] != NULL)
-        slot++;
-    if (slot == MAX_FILES)
-        pfail("too many open handles");
-    dmaemu_file_t *f = NULL;
-    int rc = dmaemu_open(app, device, &f);
-    if (rc != 0 || f == NULL)
-        pfail("open %s: %d (%s): %s", device, rc, dmaemu_strerror(rc), dmaemu_last_error());
-    files[slot] = f;
-    return f;
-}
-
-static void close_dev(dmaemu_file_t *f)
-{
-    for (int i = 0; i < MAX_FILES; i++)
-        if (files[i] == f)
-            files[i] = NULL;
-    int rc = dmaemu_file_close(f);
-    if (rc != 0)
-        pfail("close: %d (%s): %s", rc, dmaemu_strerror(rc), dmaemu_last_error());
-}
-
-static void expect_result(const char *what, int rc, const struct dmaemu_io_result *r,
-                          int32_t status, uint64_t information, size_t data_len)
-{
-    if (rc != 0)
-        pfail("%s: rc %d (%s): %s", what, rc, dmaemu_strerror(rc), dmaemu_last_error());
-    if (r->status != status || r->information != information || r->data_len != data_len)
-        pfail("%s: status 0x%08X information %llu data_len %zu; expected 0x%08X %llu %zu", what,
-              (unsigned)r->status, (unsigned long long)r->information, r->data_len,
-              (unsigned)status, (unsigned long long)information, data_len);
-}
-
 /* IOCTL_PCI9656_GET_INFO, which must succeed. */
 static PCI9656_INFO get_info(dmaemu_file_t *f)
 {
@@ -345,7 +300,8 @@ static PCI9656_INFO get_info(dmaemu_file_t *f)
     struct dmaemu_io_result r;
     memset(&info, 0xEE, sizeof(info));
     int rc = dmaemu_ioctl(f, IOCTL_PCI9656_GET_INFO, NULL, 0, &info, sizeof(info), &r);
-    expect_result("IOCTL_PCI9656_GET_INFO", rc, &r, STATUS_SUCCESS, sizeof(info), sizeof(info));
+    itest_expect_result("IOCTL_PCI9656_GET_INFO", rc, &r, STATUS_SUCCESS, sizeof(info),
+                        sizeof(info));
     if (info.Size != sizeof(info))
         pfail("GET_INFO: Size %u, expected %zu", info.Size, sizeof(info));
     return info;
@@ -392,14 +348,14 @@ struct app {
 static void app_init(struct app *a, dmaemu_t *c, const char *device)
 {
     memset(a, 0, sizeof(*a));
-    a->f = open_dev(c, device);
+    a->f = itest_open(c, device);
     a->shadow = owned_alloc(SRAM_SIZE);
     memset(a->shadow, 0, SRAM_SIZE);
 }
 
 static void app_free(struct app *a)
 {
-    close_dev(a->f);
+    itest_close(a->f);
     owned_free(a->shadow);
     a->shadow = NULL;
 }
@@ -423,8 +379,8 @@ static void app_write(struct app *a, uint64_t off, size_t len, unsigned seed, si
     char what[96];
     snprintf(what, sizeof(what), "write %zu bytes at SRAM 0x%llx", len, (unsigned long long)off);
     int rc = dmaemu_write(a->f, off, p, len, &r);
-    expect_result(what, rc, &r, off >= SRAM_SIZE ? STATUS_INVALID_PARAMETER : STATUS_SUCCESS, fit,
-                  0);
+    itest_expect_result(what, rc, &r, off >= SRAM_SIZE ? STATUS_INVALID_PARAMETER : STATUS_SUCCESS,
+                        fit, 0);
     memcpy(a->shadow + (off < SRAM_SIZE ? off : 0), p, fit);
     a->written += fit;
     owned_free(mem);
@@ -442,7 +398,8 @@ static void app_read(struct app *a, uint64_t off, size_t len, size_t skew)
     char what[96];
     snprintf(what, sizeof(what), "read %zu bytes at SRAM 0x%llx", len, (unsigned long long)off);
     int rc = dmaemu_read(a->f, off, p, len, &r);
-    expect_result(what, rc, &r, off >= SRAM_SIZE ? STATUS_END_OF_FILE : STATUS_SUCCESS, fit, fit);
+    itest_expect_result(what, rc, &r, off >= SRAM_SIZE ? STATUS_END_OF_FILE : STATUS_SUCCESS, fit,
+                        fit);
     for (size_t i = 0; i < fit; i++) {
         if (p[i] != a->shadow[off + i]) {
             uint8_t got = p[i], want = a->shadow[off + i];
@@ -760,16 +717,16 @@ static void test_ioctl(void **state)
     struct dmaemu_io_result r;
     memset(buf, 0xEE, sizeof(buf));
     int rc = dmaemu_ioctl(a.f, IOCTL_PCI9656_GET_INFO, NULL, 0, buf, sizeof(PCI9656_INFO) - 1, &r);
-    expect_result("GET_INFO, buffer one byte short", rc, &r, STATUS_BUFFER_TOO_SMALL, 0, 0);
+    itest_expect_result("GET_INFO, buffer one byte short", rc, &r, STATUS_BUFFER_TOO_SMALL, 0, 0);
     assert_int_equal(bytes_mismatch(buf, sizeof(buf), 0xEE), -1);
     rc = dmaemu_ioctl(a.f, IOCTL_PCI9656_GET_INFO, NULL, 0, NULL, 0, &r);
-    expect_result("GET_INFO, no buffer", rc, &r, STATUS_BUFFER_TOO_SMALL, 0, 0);
+    itest_expect_result("GET_INFO, no buffer", rc, &r, STATUS_BUFFER_TOO_SMALL, 0, 0);
     rc = dmaemu_ioctl(a.f, IOCTL_PCI9656_GET_INFO, "x", 1, buf, sizeof(buf), &r);
-    expect_result("GET_INFO, bigger buffer and an input", rc, &r, STATUS_SUCCESS,
-                  sizeof(PCI9656_INFO), sizeof(PCI9656_INFO));
+    itest_expect_result("GET_INFO, bigger buffer and an input", rc, &r, STATUS_SUCCESS,
+                        sizeof(PCI9656_INFO), sizeof(PCI9656_INFO));
     rc = dmaemu_ioctl(a.f, CTL_CODE(FILE_DEVICE_PCI9656, 0x801, METHOD_BUFFERED, FILE_ANY_ACCESS),
                       NULL, 0, buf, sizeof(buf), &r);
-    expect_result("an unknown IOCTL", rc, &r, STATUS_INVALID_DEVICE_REQUEST, 0, 0);
+    itest_expect_result("an unknown IOCTL", rc, &r, STATUS_INVALID_DEVICE_REQUEST, 0, 0);
 
     /* The packet build reports block DMA, one fragment per transfer. */
     app_free(&a);
@@ -864,7 +821,7 @@ static void concurrent(struct fixture *fx, const char *path, unsigned opts)
     for (unsigned i = 0; i < MT_THREADS; i++) {
         dmaemu_t *c = fx_connect(fx, DMAEMU_ROLE_APP, "pci9656-thread");
         args[i] = (struct mt_arg){
-            .f = open_dev(c, "plx0"), .index = i, .shadow = a.shadow + (size_t)i * MT_RANGE};
+            .f = itest_open(c, "plx0"), .index = i, .shadow = a.shadow + (size_t)i * MT_RANGE};
     }
     for (unsigned i = 0; i < MT_THREADS; i++)
         assert_int_equal(pthread_create(&th[i], NULL, mt_main, &args[i]), 0);
@@ -874,7 +831,7 @@ static void concurrent(struct fixture *fx, const char *path, unsigned opts)
         if (args[i].error[0] != '\0')
             pfail("%s", args[i].error);
     for (unsigned i = 0; i < MT_THREADS; i++)
-        close_dev(args[i].f);
+        itest_close(args[i].f);
     /* Each thread's last data is in its range, nothing leaked into another's. */
     app_read(&a, 0, SRAM_SIZE, 0);
     if (!drv_alive(d))
@@ -1017,7 +974,8 @@ static void test_driver_killed(void **state)
     /* The daemon completes what the dead driver held, and frees and resets the device. */
     if (!pending_wait(&p, ITEST_TIMEOUT_MS))
         pfail("the write was never completed after the driver died");
-    expect_result("write held by the killed driver", p.rc, &p.res, STATUS_DEVICE_REMOVED, 0, 0);
+    itest_expect_result("write held by the killed driver", p.rc, &p.res, STATUS_DEVICE_REMOVED, 0,
+                        0);
     wait_device_free(mon, "slow");
     assert_int_equal(dmacsr(mon, "slow", 0) & DMACSR_DONE, DMACSR_DONE);
 
@@ -1114,7 +1072,7 @@ static void test_app_killed(void **state)
     uint8_t buf[4096];
     struct dmaemu_io_result r;
     int rc = dmaemu_read(a.f, SRAM_SIZE - 4096, buf, sizeof(buf), &r);
-    expect_result("read while the orphaned write runs", rc, &r, STATUS_SUCCESS, 4096, 4096);
+    itest_expect_result("read while the orphaned write runs", rc, &r, STATUS_SUCCESS, 4096, 4096);
     a.read += 4096;
     /* Our write waits for the orphaned one (one write at a time), then lands over it: check
      * only the range we wrote. */
@@ -1146,7 +1104,7 @@ static void test_sigterm_idle(void **state)
     struct dmaemu_io_result r;
     uint8_t buf[16];
     int rc = dmaemu_read(a.f, 0, buf, sizeof(buf), &r);
-    expect_result("read with no driver", rc, &r, STATUS_DEVICE_NOT_CONNECTED, 0, 0);
+    itest_expect_result("read with no driver", rc, &r, STATUS_DEVICE_NOT_CONNECTED, 0, 0);
     app_free(&a);
 }
 
