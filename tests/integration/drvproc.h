@@ -87,23 +87,29 @@ static inline unsigned drv_count(const char *text, const char *needle)
     return n;
 }
 
-/* The driver logs and the daemon's, printed when a test fails. */
+/* The last max bytes of text (all of it if shorter). */
+static inline const char *drv_tail(const char *text, size_t max)
+{
+    size_t len = text ? strlen(text) : 0;
+    return text == NULL ? "" : len > max ? text + len - max : text;
+}
+
+/* The driver logs and the daemon's, printed when a test fails: the ends of them, where the
+ * failure is (a driver that moved a lot of data can have written a long log). */
 static inline void drv_dump_logs(const char *daemon_log)
 {
     for (int i = 0; i < DRV_MAX; i++) {
         if (!drv_table[i].used)
             continue;
         char *text = drv_slurp(drv_table[i].log);
-        fprintf(stderr, "---- driver log %s ----\n%s---- end of driver log ----\n",
-                drv_table[i].log, text ? text : "");
+        fprintf(stderr, "---- driver log %s (tail) ----\n%s---- end of driver log ----\n",
+                drv_table[i].log, drv_tail(text, 32768));
         free(text);
     }
     if (daemon_log != NULL) {
         char *text = drv_slurp(daemon_log);
-        size_t len = text ? strlen(text) : 0;
-        const char *tail = len > 16384 ? text + len - 16384 : text;
         fprintf(stderr, "---- dmaemud log (tail) ----\n%s---- end of dmaemud log ----\n",
-                tail ? tail : "");
+                drv_tail(text, 16384));
         free(text);
     }
 }
@@ -192,11 +198,12 @@ static inline struct drv *drv_spawn(struct fixture *fx, const char *path, const 
     return d;
 }
 
-/* Starts a driver for device on the fixture's daemon; extra options (or NULL) follow. */
-static inline struct drv *drv_start(struct fixture *fx, const char *path, const char *device,
-                                    const char *extra)
+/* Starts a driver for device on the fixture's daemon, over the fixture's transport (with the
+ * token file over TCP); the options in extra (NULL-terminated, or NULL) follow. */
+static inline struct drv *drv_start_argv(struct fixture *fx, const char *path, const char *device,
+                                         const char *const extra[])
 {
-    const char *args[10];
+    const char *args[14];
     int n = 0;
     args[n++] = "--device";
     args[n++] = device;
@@ -206,10 +213,21 @@ static inline struct drv *drv_start(struct fixture *fx, const char *path, const 
         args[n++] = "--token-file";
         args[n++] = fx->d.token_file;
     }
-    if (extra != NULL)
-        args[n++] = extra;
+    for (int i = 0; extra != NULL && extra[i] != NULL; i++) {
+        if (n == 13)
+            dfail("too many driver options");
+        args[n++] = extra[i];
+    }
     args[n] = NULL;
     return drv_spawn(fx, path, args);
+}
+
+/* drv_start_argv with one extra option (or NULL). */
+static inline struct drv *drv_start(struct fixture *fx, const char *path, const char *device,
+                                    const char *extra)
+{
+    const char *const args[] = {extra, NULL};
+    return drv_start_argv(fx, path, device, args);
 }
 
 /* The driver must exit by itself within timeout_ms with exit status `expected`. */
@@ -221,13 +239,37 @@ static inline void drv_expect_exit(struct fixture *fx, struct drv *d, int expect
         dfail("the driver exited with status %d, expected %d", drv_exit_code(d->status), expected);
 }
 
-/* SIGTERM: the driver powers down and exits with `expected` in bounded time. */
-static inline void drv_stop(struct fixture *fx, struct drv *d, int expected)
+/* SIGTERM: the driver powers down and exits with `expected` within timeout_ms. */
+static inline void drv_stop_within(struct fixture *fx, struct drv *d, int expected, int timeout_ms)
 {
     if (!drv_alive(d))
         dfail("the driver already ended (status %d) before SIGTERM", drv_exit_code(d->status));
+    int64_t t0 = itest_now_ms();
     assert_int_equal(kill(d->pid, SIGTERM), 0);
-    drv_expect_exit(fx, d, expected, DRV_EXIT_TIMEOUT_MS);
+    if (!drv_wait_exit(d, timeout_ms))
+        dfail("the driver (pid %d) did not exit within %d ms of SIGTERM", (int)d->pid, timeout_ms);
+    if (drv_exit_code(d->status) != expected)
+        dfail("the driver exited with status %d after SIGTERM (expected %d, after %lld ms)",
+              drv_exit_code(d->status), expected, (long long)(itest_now_ms() - t0));
+}
+
+/* SIGTERM: the driver powers down and exits with `expected` in bounded time. */
+static inline void drv_stop(struct fixture *fx, struct drv *d, int expected)
+{
+    drv_stop_within(fx, d, expected, DRV_EXIT_TIMEOUT_MS);
+}
+
+/* SIGKILL: the driver dies of it within timeout_ms (a test of what others see when a driver
+ * disappears without powering down). */
+static inline void drv_kill(struct fixture *fx, struct drv *d, int timeout_ms)
+{
+    if (!drv_alive(d))
+        dfail("the driver already ended (status %d) before SIGKILL", drv_exit_code(d->status));
+    assert_int_equal(kill(d->pid, SIGKILL), 0);
+    if (!drv_wait_exit(d, timeout_ms))
+        dfail("the driver survived SIGKILL for %d ms", timeout_ms);
+    if (!WIFSIGNALED(d->status) || WTERMSIG(d->status) != SIGKILL)
+        dfail("the driver ended with status %d, not of SIGKILL", drv_exit_code(d->status));
 }
 
 /* Teardown: SIGKILL what still runs, forget the logs. */

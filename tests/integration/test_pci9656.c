@@ -20,12 +20,8 @@
  */
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
-#include <stdlib.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
-#include "itest.h"
+#include "drvproc.h"
 
 #include "winioctl_compat.h"
 
@@ -33,16 +29,11 @@
 
 _Static_assert(sizeof(PCI9656_INFO) == 48, "PCI9656_INFO has its Windows x64 layout");
 
-#define STATUS_SUCCESS                ((int32_t)0x00000000)
+/* More than drvproc.h's. */
 #define STATUS_INVALID_PARAMETER      ((int32_t)0xC000000D)
 #define STATUS_INVALID_DEVICE_REQUEST ((int32_t)0xC0000010)
 #define STATUS_END_OF_FILE            ((int32_t)0xC0000011)
 #define STATUS_BUFFER_TOO_SMALL       ((int32_t)0xC0000023)
-#define STATUS_DEVICE_NOT_CONNECTED   ((int32_t)0xC000009D)
-#define STATUS_CANCELLED              ((int32_t)0xC0000120)
-#define STATUS_DEVICE_REMOVED         ((int32_t)0xC00002B6)
-
-extern char **environ;
 
 /* The daemon: plx0 for ordinary tests (revision and device id set, to see them read from the
  * chip); "slow" moves 1 MB/s so that a test can act while a transfer runs, "slower" 256 KB/s so
@@ -70,169 +61,47 @@ static const char pci_config[] = "[device plx0]\n"
 static struct fixture fx_unix = {.tcp = false, .config = pci_config};
 static struct fixture fx_tcp = {.tcp = true, .config = pci_config};
 
-#define START_TIMEOUT_MS 20000 /* a driver process comes up and serves */
-#define STOP_TIMEOUT_MS  10000 /* a driver process ends after SIGTERM */
+/* A driver process ends after SIGTERM or SIGKILL: the sample driver is held to half of drvproc.h's
+ * DRV_EXIT_TIMEOUT_MS (its power-down waits at most 3 s for requests). */
+#define STOP_TIMEOUT_MS 10000
 
-/* Driver processes ------------------------------------------------------------------------------
- */
+/* Driver processes (drvproc.h) ---------------------------------------------------------------- */
 
-#define MAX_DRIVERS 4
+/* The running test's fixture, whose logs pfail shows. */
+static struct fixture *pci_fx;
 
-struct drv {
-    pid_t pid;  /* 0 once reaped */
-    int status; /* wait status, once reaped */
-    char log[384];
-};
-
-static struct drv drivers[MAX_DRIVERS];
-static unsigned driver_serial;
-
-/* The driver logs (their stderr), printed when a test fails. */
-static void dump_driver_logs(void)
+/* The driver logs and the daemon's; itest.h's failure hook. */
+static void pci_dump_logs(void)
 {
-    for (int i = 0; i < MAX_DRIVERS; i++) {
-        if (drivers[i].log[0] == '\0')
-            continue;
-        FILE *f = fopen(drivers[i].log, "re");
-        if (f == NULL)
-            continue;
-        if (fseek(f, 0, SEEK_END) == 0 && ftell(f) > 32768)
-            fseek(f, -32768, SEEK_END);
-        else
-            rewind(f);
-        fprintf(stderr, "---- driver log %s ----\n", drivers[i].log);
-        char buf[4096];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-            fwrite(buf, 1, n, stderr);
-        fprintf(stderr, "---- end of driver log ----\n");
-        fclose(f);
-    }
+    drv_dump_logs(pci_fx != NULL ? pci_fx->d.log_path : NULL);
 }
 
-/* fail_msg, with the driver logs first: pci_setup makes dump_driver_logs itest.h's failure hook,
- * so that its helpers (itest_open, itest_expect_result...) show the logs too. */
+/* fail_msg, with the logs first: pci_setup makes pci_dump_logs itest.h's failure hook, so that
+ * its helpers (itest_open, itest_expect_result...) show the logs too. */
 #define pfail(...) itest_fail(__VA_ARGS__)
-
-static int exit_code(int status)
-{
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    if (WIFSIGNALED(status))
-        return 128 + WTERMSIG(status);
-    return -1;
-}
-
-/* Waits up to timeout_ms for the driver to exit; true with d->status set. */
-static bool drv_wait_exit(struct drv *d, int timeout_ms)
-{
-    if (d->pid <= 0)
-        return true;
-    int64_t deadline = itest_now_ms() + timeout_ms;
-    int pfd = (int)syscall(SYS_pidfd_open, d->pid, 0);
-    if (pfd >= 0) {
-        struct pollfd p = {.fd = pfd, .events = POLLIN};
-        int r;
-        do {
-            int64_t left = deadline - itest_now_ms();
-            r = poll(&p, 1, left > 0 ? (int)left : 0);
-        } while (r < 0 && errno == EINTR);
-        close(pfd);
-        if (r <= 0)
-            return false;
-        if (waitpid(d->pid, &d->status, 0) != d->pid)
-            return false;
-        d->pid = 0;
-        return true;
-    }
-    for (;;) { /* no pidfds: bounded polling */
-        pid_t r = waitpid(d->pid, &d->status, WNOHANG);
-        if (r == d->pid) {
-            d->pid = 0;
-            return true;
-        }
-        if (r < 0 || itest_now_ms() >= deadline)
-            return false;
-        itest_backoff();
-    }
-}
-
-/* True while the driver process runs (reaps it otherwise). */
-static bool drv_alive(struct drv *d)
-{
-    if (d->pid <= 0)
-        return false;
-    if (waitpid(d->pid, &d->status, WNOHANG) == d->pid) {
-        d->pid = 0;
-        return false;
-    }
-    return true;
-}
 
 /* Driver options. */
 #define OPT_FRAGMENT 1u /* --fragment: scattered bus pages */
 #define OPT_HIGH_DMA 2u /* --high-dma: 64-bit profiles' buffers above 4 GiB */
 
-/* Starts a driver binary for device over the fixture's transport; stderr goes to a log. */
-static struct drv *drv_start(struct fixture *fx, const char *path, const char *device,
+/* Starts a driver binary for device with the options in opts. */
+static struct drv *pci_start(struct fixture *fx, const char *path, const char *device,
                              unsigned opts)
 {
-    struct drv *d = NULL;
-    for (int i = 0; i < MAX_DRIVERS && d == NULL; i++)
-        if (drivers[i].pid == 0)
-            d = &drivers[i];
-    if (d == NULL)
-        pfail("too many driver processes");
-    memset(d, 0, sizeof(*d));
-    snprintf(d->log, sizeof(d->log), "%s/driver-%s-%u.log", fx->d.dir, device, driver_serial++);
-
-    char *argv[12];
+    const char *extra[3];
     int n = 0;
-    argv[n++] = (char *)path;
-    argv[n++] = (char *)"--device";
-    argv[n++] = (char *)device;
-    argv[n++] = (char *)"--daemon";
-    argv[n++] = (char *)harness_uri(&fx->d, fx->tcp);
-    if (fx->tcp) {
-        argv[n++] = (char *)"--token-file";
-        argv[n++] = fx->d.token_file;
-    }
     if (opts & OPT_FRAGMENT)
-        argv[n++] = (char *)"--fragment";
+        extra[n++] = "--fragment";
     if (opts & OPT_HIGH_DMA)
-        argv[n++] = (char *)"--high-dma";
-    argv[n] = NULL;
-
-    pid_t pid;
-    int rc = itest_spawn_logged(path, argv, d->log, &pid);
-    if (rc != 0)
-        pfail("cannot start %s: %s", path, strerror(rc));
-    d->pid = pid;
-    return d;
+        extra[n++] = "--high-dma";
+    extra[n] = NULL;
+    return drv_start_argv(fx, path, device, extra);
 }
 
 /* SIGTERM: the driver powers down and exits 0 within STOP_TIMEOUT_MS. */
-static void drv_stop_ok(struct drv *d)
+static void pci_stop(struct fixture *fx, struct drv *d)
 {
-    if (d->pid <= 0)
-        pfail("the driver process already ended (status %d)", exit_code(d->status));
-    int64_t t0 = itest_now_ms();
-    assert_int_equal(kill(d->pid, SIGTERM), 0);
-    if (!drv_wait_exit(d, STOP_TIMEOUT_MS))
-        pfail("the driver did not exit within %d ms of SIGTERM", STOP_TIMEOUT_MS);
-    if (exit_code(d->status) != 0)
-        pfail("the driver exited with status %d after SIGTERM (expected 0, after %lld ms)",
-              exit_code(d->status), (long long)(itest_now_ms() - t0));
-}
-
-static void drv_kill(struct drv *d)
-{
-    if (d->pid <= 0)
-        pfail("the driver process already ended (status %d)", exit_code(d->status));
-    assert_int_equal(kill(d->pid, SIGKILL), 0);
-    if (!drv_wait_exit(d, STOP_TIMEOUT_MS))
-        pfail("the driver survived SIGKILL");
-    assert_true(WIFSIGNALED(d->status) && WTERMSIG(d->status) == SIGKILL);
+    drv_stop_within(fx, d, 0, STOP_TIMEOUT_MS);
 }
 
 /* Buffers of the test, which teardown frees after a failure. */
@@ -265,9 +134,10 @@ static void owned_free(void *p)
 /* Fixture: the daemon (itest.h), plus the driver processes, which teardown kills. */
 static int pci_setup(void **state)
 {
-    memset(drivers, 0, sizeof(drivers));
+    memset(drv_table, 0, sizeof(drv_table));
     memset(owned, 0, sizeof(owned));
-    itest_fail_hook = dump_driver_logs;
+    pci_fx = *state;
+    itest_fail_hook = pci_dump_logs;
     return fx_setup(state);
 }
 
@@ -278,13 +148,7 @@ static int pci_teardown(void **state)
         free(owned[i]);
         owned[i] = NULL;
     }
-    for (int i = 0; i < MAX_DRIVERS; i++) {
-        if (drivers[i].pid > 0) {
-            kill(drivers[i].pid, SIGKILL);
-            drv_wait_exit(&drivers[i], STOP_TIMEOUT_MS);
-        }
-        drivers[i].log[0] = '\0';
-    }
+    drv_cleanup();
     return fx_teardown(state);
 }
 
@@ -312,7 +176,7 @@ static PCI9656_INFO get_info(dmaemu_file_t *f)
  * framework holds requests until the queues dispatch, as KMDF does while a device starts. */
 static PCI9656_INFO drv_wait_serving(struct drv *d, dmaemu_file_t *f)
 {
-    int64_t deadline = itest_now_ms() + START_TIMEOUT_MS;
+    int64_t deadline = itest_now_ms() + DRV_START_TIMEOUT_MS;
     for (;;) {
         PCI9656_INFO info;
         struct dmaemu_io_result r;
@@ -330,9 +194,9 @@ static PCI9656_INFO drv_wait_serving(struct drv *d, dmaemu_file_t *f)
         if (r.status != STATUS_DEVICE_NOT_CONNECTED)
             pfail("GET_INFO while waiting for the driver: status 0x%08X", (unsigned)r.status);
         if (!drv_alive(d))
-            pfail("the driver exited with status %d before serving", exit_code(d->status));
+            pfail("the driver exited with status %d before serving", drv_exit_code(d->status));
         if (itest_now_ms() > deadline)
-            pfail("the driver does not serve after %d ms", START_TIMEOUT_MS);
+            pfail("the driver does not serve after %d ms", DRV_START_TIMEOUT_MS);
         itest_backoff();
     }
 }
@@ -437,7 +301,7 @@ static void expect_counters(struct app *a, const PCI9656_INFO *before)
 static struct drv *start_serving(struct fixture *fx, const char *path, const char *device,
                                  unsigned opts, struct app *a, PCI9656_INFO *info)
 {
-    struct drv *d = drv_start(fx, path, device, opts);
+    struct drv *d = pci_start(fx, path, device, opts);
     dmaemu_t *c = fx_connect(fx, DMAEMU_ROLE_APP, "pci9656-test");
     app_init(a, c, device);
     *info = drv_wait_serving(d, a->f);
@@ -505,7 +369,7 @@ static void run_roundtrips(struct fixture *fx, const char *path, unsigned opts, 
     roundtrips(&a);
     expect_counters(&a, &info);
     app_free(&a);
-    drv_stop_ok(d);
+    pci_stop(fx, d);
 }
 
 static void test_roundtrip(void **state)
@@ -554,7 +418,7 @@ static void test_packet_roundtrip_high_dma(void **state)
     roundtrips(&a);
     expect_counters(&a, &info);
     app_free(&a);
-    drv_stop_ok(d);
+    pci_stop(fx, d);
 }
 
 /* (2) Requests that take many DMA transfers ------------------------------------------------- */
@@ -616,7 +480,7 @@ static void many_transfers(struct fixture *fx, const char *path, unsigned opts)
     }
     expect_counters(&a, &info);
     app_free(&a);
-    drv_stop_ok(d);
+    pci_stop(fx, d);
 }
 
 static void test_many_transfers(void **state)
@@ -672,7 +536,7 @@ static void end_of_sram(struct fixture *fx, const char *path)
     app_read(&a, 0, SRAM_SIZE, 0);
     expect_counters(&a, &info);
     app_free(&a);
-    drv_stop_ok(d);
+    pci_stop(fx, d);
 }
 
 static void test_end_of_sram(void **state)
@@ -730,7 +594,7 @@ static void test_ioctl(void **state)
 
     /* The packet build reports block DMA, one fragment per transfer. */
     app_free(&a);
-    drv_stop_ok(d);
+    pci_stop(fx, d);
     struct app b;
     d = start_serving(fx, PCI9656_PACKET_DRIVER_PATH, "plx0", 0, &b, &info);
     assert_int_equal(info.DmaMode, PCI9656_DMA_MODE_BLOCK);
@@ -738,7 +602,7 @@ static void test_ioctl(void **state)
     assert_int_equal(info.SramSize, SRAM_SIZE);
     assert_int_equal(info.Revision, PCI_REVISION);
     app_free(&b);
-    drv_stop_ok(d);
+    pci_stop(fx, d);
 }
 
 /* (5) Four application threads at once ----------------------------------------------------- */
@@ -835,9 +699,9 @@ static void concurrent(struct fixture *fx, const char *path, unsigned opts)
     /* Each thread's last data is in its range, nothing leaked into another's. */
     app_read(&a, 0, SRAM_SIZE, 0);
     if (!drv_alive(d))
-        pfail("the driver exited with status %d", exit_code(d->status));
+        pfail("the driver exited with status %d", drv_exit_code(d->status));
     app_free(&a);
-    drv_stop_ok(d);
+    pci_stop(fx, d);
 }
 
 static void test_concurrent(void **state)
@@ -857,71 +721,12 @@ static void test_packet_concurrent(void **state)
 
 /* (6) Killed processes ------------------------------------------------------------------------ */
 
-/* One asynchronous request's completion. */
-struct pending {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool done;
-    int rc;
-    struct dmaemu_io_result res;
-};
-
-static void pending_init(struct pending *p)
-{
-    pthread_condattr_t a;
-    pthread_condattr_init(&a);
-    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, &a);
-    pthread_condattr_destroy(&a);
-    p->done = false;
-}
-
-static void pending_done(void *arg, int rc, const struct dmaemu_io_result *res)
-{
-    struct pending *p = arg;
-    pthread_mutex_lock(&p->mu);
-    p->rc = rc;
-    p->res = *res;
-    p->done = true;
-    pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-}
-
-static bool pending_wait(struct pending *p, int timeout_ms)
-{
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += timeout_ms / 1000;
-    dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-    if (dl.tv_nsec >= 1000000000) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000;
-    }
-    int rc = 0;
-    pthread_mutex_lock(&p->mu);
-    while (!p->done && rc != ETIMEDOUT)
-        rc = pthread_cond_timedwait(&p->cv, &p->mu, &dl);
-    bool done = p->done;
-    pthread_mutex_unlock(&p->mu);
-    return done;
-}
-
-static bool pending_is_done(struct pending *p)
-{
-    pthread_mutex_lock(&p->mu);
-    bool done = p->done;
-    pthread_mutex_unlock(&p->mu);
-    return done;
-}
-
 /* Waits until channel is moving data (Done clear), while the request is still in progress. */
-static void wait_channel_busy(dmaemu_t *mon, const char *device, unsigned channel,
-                              struct pending *p)
+static void wait_channel_busy(dmaemu_t *mon, const char *device, unsigned channel, struct app_io *p)
 {
     int64_t deadline = itest_now_ms() + ITEST_TIMEOUT_MS;
     while ((dmacsr(mon, device, channel) & DMACSR_DONE) != 0) {
-        if (p != NULL && pending_is_done(p))
+        if (p != NULL && app_io_finished(p))
             pfail("the request completed (status 0x%08X) before its DMA was seen running",
                   (unsigned)p->res.status);
         if (itest_now_ms() > deadline)
@@ -963,16 +768,16 @@ static void test_driver_killed(void **state)
     /* A 1 MiB write at 1 MB/s: about a second of DMA, killed in the middle. */
     uint8_t *big = owned_alloc(SRAM_SIZE);
     pattern_fill(big, SRAM_SIZE, 42);
-    struct pending p;
-    pending_init(&p);
-    int rc = dmaemu_write_async(a.f, 0, big, SRAM_SIZE, pending_done, &p);
+    struct app_io p;
+    app_io_init(&p);
+    int rc = dmaemu_write_async(a.f, 0, big, SRAM_SIZE, app_io_done, &p);
     if (rc != 0)
         pfail("write_async: %d (%s)", rc, dmaemu_last_error());
     wait_channel_busy(mon, "slow", 0, &p);
-    drv_kill(d);
+    drv_kill(fx, d, STOP_TIMEOUT_MS);
 
     /* The daemon completes what the dead driver held, and frees and resets the device. */
-    if (!pending_wait(&p, ITEST_TIMEOUT_MS))
+    if (!app_io_wait(&p, ITEST_TIMEOUT_MS))
         pfail("the write was never completed after the driver died");
     itest_expect_result("write held by the killed driver", p.rc, &p.res, STATUS_DEVICE_REMOVED, 0,
                         0);
@@ -980,7 +785,7 @@ static void test_driver_killed(void **state)
     assert_int_equal(dmacsr(mon, "slow", 0) & DMACSR_DONE, DMACSR_DONE);
 
     /* A new driver process takes the device over and serves it. */
-    d = drv_start(fx, PCI9656_DRIVER_PATH, "slow", 0);
+    d = pci_start(fx, PCI9656_DRIVER_PATH, "slow", 0);
     info = drv_wait_serving(d, a.f);
     assert_true(info.DmaTransfersCompleted == 0);
     a.written = a.read = 0;
@@ -990,7 +795,7 @@ static void test_driver_killed(void **state)
     expect_counters(&a, &info);
     owned_free(big);
     app_free(&a);
-    drv_stop_ok(d);
+    pci_stop(fx, d);
 }
 
 static void ignore_done(void *arg, int rc, const struct dmaemu_io_result *res)
@@ -1079,12 +884,12 @@ static void test_app_killed(void **state)
     app_write(&a, 8192, 5000, 9, 1);
     app_read(&a, 8192, 5000, 0);
     if (!drv_alive(d))
-        pfail("the driver exited with status %d", exit_code(d->status));
+        pfail("the driver exited with status %d", drv_exit_code(d->status));
     /* The child's megabyte was written all the same, though nobody waits for it. */
     a.written += SRAM_SIZE;
     expect_counters(&a, &info);
     app_free(&a);
-    drv_stop_ok(d);
+    pci_stop(fx, d);
 }
 
 /* (7) SIGTERM --------------------------------------------------------------------------------- */
@@ -1096,7 +901,7 @@ static void test_sigterm_idle(void **state)
     PCI9656_INFO info;
     struct drv *d = start_serving(fx, PCI9656_DRIVER_PATH, "plx0", 0, &a, &info);
     app_roundtrip(&a, 100, 1000, 1, 0);
-    drv_stop_ok(d);
+    pci_stop(fx, d);
 
     /* The device is free again, and requests are answered by the daemon. */
     dmaemu_t *mon = fx_connect(fx, DMAEMU_ROLE_MONITOR, "pci9656-monitor");
@@ -1120,14 +925,14 @@ static void sigterm_busy(struct fixture *fx, const char *path)
     dmaemu_t *mon = fx_connect(fx, DMAEMU_ROLE_MONITOR, "pci9656-monitor");
     uint8_t *big = owned_alloc(SRAM_SIZE);
     pattern_fill(big, SRAM_SIZE, 5);
-    struct pending p;
-    pending_init(&p);
-    int rc = dmaemu_write_async(a.f, 0, big, SRAM_SIZE, pending_done, &p);
+    struct app_io p;
+    app_io_init(&p);
+    int rc = dmaemu_write_async(a.f, 0, big, SRAM_SIZE, app_io_done, &p);
     if (rc != 0)
         pfail("write_async: %d (%s)", rc, dmaemu_last_error());
     wait_channel_busy(mon, "slower", 0, &p);
-    drv_stop_ok(d);
-    if (!pending_wait(&p, ITEST_TIMEOUT_MS))
+    pci_stop(fx, d);
+    if (!app_io_wait(&p, ITEST_TIMEOUT_MS))
         pfail("the write never completed");
     if (p.rc != 0)
         pfail("the write: rc %d", p.rc);
