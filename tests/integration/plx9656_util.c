@@ -154,18 +154,28 @@ int plx_teardown(void **state)
     return 0;
 }
 
-int plx_group_start(struct harness_daemon *d, const char *config_ini)
+/* The daemon of the group PLX_RUN_GROUP runs (one group at a time). */
+static struct harness_daemon *group_daemon;
+static const char *group_config;
+
+void plx_group_use(struct harness_daemon *d, const char *config_ini)
 {
-    if (harness_start(d, config_ini) != 0) {
+    group_daemon = d;
+    group_config = config_ini;
+}
+
+int plx_group_up(void **state)
+{
+    if (harness_start(group_daemon, group_config) != 0) {
         print_error("cannot start dmaemud\n");
         return -1;
     }
     return 0;
 }
 
-int plx_group_stop(struct harness_daemon *d)
+int plx_group_down(void **state)
 {
-    int rc = harness_stop(d);
+    int rc = harness_stop(group_daemon);
     if (rc != 0) {
         print_error("dmaemud exited with status %d (expected 0)\n", rc);
         return -1;

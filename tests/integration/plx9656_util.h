@@ -131,9 +131,20 @@ struct plx {
 int plx_setup(void **state);
 int plx_teardown(void **state);
 
-/* Group fixtures helpers: start/stop a daemon, failing the group on error. */
-int plx_group_start(struct harness_daemon *d, const char *config_ini);
-int plx_group_stop(struct harness_daemon *d);
+/*
+ * Runs the array tests as the cmocka group name against a daemon of its own, d, started with
+ * config_ini (NULL: the built-in devices) before the group and stopped after it: a daemon that
+ * does not start, or does not exit 0 on SIGTERM, fails the group. Returns the failed tests.
+ */
+#define PLX_RUN_GROUP(name, tests, d, config_ini)                                                  \
+    (plx_group_use((d), (config_ini)),                                                             \
+     cmocka_run_group_tests_name((name), (tests), plx_group_up, plx_group_down))
+
+/* PLX_RUN_GROUP's parts: cmocka's group fixtures take no argument, so plx_group_use says which
+ * daemon the next group's plx_group_up and plx_group_down start and stop. */
+void plx_group_use(struct harness_daemon *d, const char *config_ini);
+int plx_group_up(void **state);
+int plx_group_down(void **state);
 
 /* A second driver session on another device (or the same daemon), with its own irq tracking. */
 struct plx *plx_open(struct harness_daemon *d, bool tcp, const char *dev);

@@ -764,28 +764,6 @@ static void test_block_disconnect_mid_transfer(void **state)
     assert_true(harness_alive(p->d));
 }
 
-/* Groups --------------------------------------------------------------------------------------- */
-
-static int default_up(void **state)
-{
-    return plx_group_start(&g_default, NULL);
-}
-
-static int default_down(void **state)
-{
-    return plx_group_stop(&g_default);
-}
-
-static int slow_up(void **state)
-{
-    return plx_group_start(&g_slow, slow_ini);
-}
-
-static int slow_down(void **state)
-{
-    return plx_group_stop(&g_slow);
-}
-
 int main(void)
 {
     const struct CMUnitTest defaults[] = {
@@ -805,8 +783,7 @@ int main(void)
         PLX_TEST_DEV(test_block_disconnect_mid_transfer, &g_slow, "slow"),
     };
     int failed = 0;
-    failed += cmocka_run_group_tests_name("plx9656 block DMA", defaults, default_up, default_down);
-    failed +=
-        cmocka_run_group_tests_name("plx9656 block DMA, slow device", slow, slow_up, slow_down);
+    failed += PLX_RUN_GROUP("plx9656 block DMA", defaults, &g_default, NULL);
+    failed += PLX_RUN_GROUP("plx9656 block DMA, slow device", slow, &g_slow, slow_ini);
     return failed;
 }

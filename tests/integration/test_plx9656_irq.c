@@ -315,16 +315,6 @@ static void test_irq_completion_order(void **state)
     free(src);
 }
 
-static int default_up(void **state)
-{
-    return plx_group_start(&g_default, NULL);
-}
-
-static int default_down(void **state)
-{
-    return plx_group_stop(&g_default);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,5 +326,5 @@ int main(void)
         PLX_TEST(test_irq_no_done_interrupt_on_master_abort, &g_default),
         PLX_TEST(test_irq_completion_order, &g_default),
     };
-    return cmocka_run_group_tests_name("plx9656 interrupt line", tests, default_up, default_down);
+    return PLX_RUN_GROUP("plx9656 interrupt line", tests, &g_default, NULL);
 }

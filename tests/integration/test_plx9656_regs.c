@@ -839,28 +839,6 @@ static void test_config_invalid_vendor(void **state)
     expect_config_rejected(CFG_PREFIX "vendor_id = 0x12345\n", 8, "vendor_id");
 }
 
-/* Groups --------------------------------------------------------------------------------------- */
-
-static int default_up(void **state)
-{
-    return plx_group_start(&g_default, NULL);
-}
-
-static int default_down(void **state)
-{
-    return plx_group_stop(&g_default);
-}
-
-static int custom_up(void **state)
-{
-    return plx_group_start(&g_custom, custom_ini);
-}
-
-static int custom_down(void **state)
-{
-    return plx_group_stop(&g_custom);
-}
-
 int main(void)
 {
     const struct CMUnitTest defaults[] = {
@@ -891,8 +869,8 @@ int main(void)
         cmocka_unit_test(test_config_invalid_vendor),
     };
     int failed = 0;
-    failed += cmocka_run_group_tests_name("plx9656 registers", defaults, default_up, default_down);
-    failed += cmocka_run_group_tests_name("plx9656 configuration", custom, custom_up, custom_down);
+    failed += PLX_RUN_GROUP("plx9656 registers", defaults, &g_default, NULL);
+    failed += PLX_RUN_GROUP("plx9656 configuration", custom, &g_custom, custom_ini);
     failed += cmocka_run_group_tests_name("plx9656 invalid configuration", invalid, NULL, NULL);
     return failed;
 }

@@ -650,28 +650,6 @@ static void test_sg_abort_mid_descriptor(void **state)
     env_free(&e);
 }
 
-/* Groups --------------------------------------------------------------------------------------- */
-
-static int default_up(void **state)
-{
-    return plx_group_start(&g_default, NULL);
-}
-
-static int default_down(void **state)
-{
-    return plx_group_stop(&g_default);
-}
-
-static int slow_up(void **state)
-{
-    return plx_group_start(&g_slow, slow_ini);
-}
-
-static int slow_down(void **state)
-{
-    return plx_group_stop(&g_slow);
-}
-
 int main(void)
 {
     const struct CMUnitTest defaults[] = {
@@ -690,9 +668,7 @@ int main(void)
         PLX_TEST_DEV(test_sg_abort_mid_descriptor, &g_slow, "slowsg2"),
     };
     int failed = 0;
-    failed +=
-        cmocka_run_group_tests_name("plx9656 scatter/gather", defaults, default_up, default_down);
-    failed += cmocka_run_group_tests_name("plx9656 scatter/gather, slow descriptors", slow, slow_up,
-                                          slow_down);
+    failed += PLX_RUN_GROUP("plx9656 scatter/gather", defaults, &g_default, NULL);
+    failed += PLX_RUN_GROUP("plx9656 scatter/gather, slow descriptors", slow, &g_slow, slow_ini);
     return failed;
 }

@@ -270,16 +270,6 @@ static void test_stress_two_devices(void **state)
     plx_close_child(p, q2);
 }
 
-static int big_up(void **state)
-{
-    return plx_group_start(&g_big, big_ini);
-}
-
-static int big_down(void **state)
-{
-    return plx_group_stop(&g_big);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,5 +279,5 @@ int main(void)
          &(struct plx_param){&g_big, true, "plx0"}},
         PLX_TEST(test_stress_two_devices, &g_big),
     };
-    return cmocka_run_group_tests_name("plx9656 stress", tests, big_up, big_down);
+    return PLX_RUN_GROUP("plx9656 stress", tests, &g_big, big_ini);
 }
