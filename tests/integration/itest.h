@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -265,6 +266,32 @@ static inline void itest_expect_result(const char *what, int rc, const struct dm
                    (unsigned)status, (unsigned long long)information, data_len);
     if (r->number == 0)
         itest_fail("%s: request number 0", what);
+}
+
+/* Child processes ------------------------------------------------------------------------------ */
+
+/*
+ * Reads one line (up to and with its '\n', NUL-terminated; or as much as fits in cap) that a
+ * forked child reports on the pipe fd, within ITEST_TIMEOUT_MS. One byte at a time, so that a
+ * later line stays in the pipe for the next call. Fails the test if the child says nothing in
+ * time or closes the pipe first.
+ */
+static inline void itest_read_line(int fd, char *line, size_t cap)
+{
+    int64_t deadline = itest_now_ms() + ITEST_TIMEOUT_MS;
+    size_t len = 0;
+    line[0] = '\0';
+    while (strchr(line, '\n') == NULL && len + 1 < cap) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int left = (int)(deadline - itest_now_ms());
+        if (left <= 0 || poll(&p, 1, left) <= 0)
+            itest_fail("the child did not report within %d ms (\"%s\")", ITEST_TIMEOUT_MS, line);
+        ssize_t n = read(fd, line + len, 1);
+        if (n <= 0)
+            itest_fail("the child exited without a report (\"%s\")", line);
+        len += (size_t)n;
+        line[len] = '\0';
+    }
 }
 
 /* Fixture -------------------------------------------------------------------------------------- */

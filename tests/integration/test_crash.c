@@ -107,24 +107,6 @@ static void __attribute__((noreturn)) crash_child(struct fixture *fx, bool to_ho
 
 /* The parent ----------------------------------------------------------------------------------- */
 
-static void read_child_line(int fd, char *line, size_t cap)
-{
-    int64_t deadline = itest_now_ms() + ITEST_TIMEOUT_MS;
-    size_t len = 0;
-    line[0] = '\0';
-    while (strchr(line, '\n') == NULL) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int left = (int)(deadline - itest_now_ms());
-        if (left <= 0 || poll(&p, 1, left) <= 0)
-            fail_msg("the child did not report within %d ms", ITEST_TIMEOUT_MS);
-        ssize_t n = read(fd, line + len, cap - 1 - len);
-        if (n <= 0)
-            fail_msg("the child exited without a report (\"%s\")", line);
-        len += (size_t)n;
-        line[len] = '\0';
-    }
-}
-
 static pid_t spawn_doomed(struct fixture *fx, bool to_host, int *fd)
 {
     int p[2];
@@ -224,7 +206,7 @@ static void crash_and_recover(struct fixture *fx, bool to_host)
     check_bystander(fx, bystander, 0x1111222233334444ull);
 
     char line[512];
-    read_child_line(fd, line, sizeof(line));
+    itest_read_line(fd, line, sizeof(line));
     close(fd);
     if (line[0] != 'S')
         fail_msg("the doomed driver failed: %s", line);

@@ -892,24 +892,6 @@ static void __attribute__((noreturn)) app_child(struct fixture *fx, int report, 
         pause(); /* until SIGKILL */
 }
 
-static void read_line(int fd, char *line, size_t cap)
-{
-    int64_t deadline = itest_now_ms() + ITEST_TIMEOUT_MS;
-    size_t len = 0;
-    line[0] = '\0';
-    while (strchr(line, '\n') == NULL) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int left = (int)(deadline - itest_now_ms());
-        if (left <= 0 || poll(&p, 1, left) <= 0)
-            fail_msg("the child did not report within %d ms (\"%s\")", ITEST_TIMEOUT_MS, line);
-        ssize_t n = read(fd, line + len, 1); /* one byte at a time: lines stay separate */
-        if (n <= 0)
-            fail_msg("the child exited (\"%s\")", line);
-        len += (size_t)n;
-        line[len] = '\0';
-    }
-}
-
 static void test_app_killed(void **state)
 {
     struct fixture *fx = *state;
@@ -927,14 +909,14 @@ static void test_app_killed(void **state)
     close(rep[1]);
     close(go[0]);
     char line[256];
-    read_line(rep[0], line, sizeof(line));
+    itest_read_line(rep[0], line, sizeof(line));
     if (strcmp(line, "ready\n") != 0)
         fail_msg("the application child failed: %s", line);
 
     struct fake_driver *d = start_driver(fx, "plx0", FAKE_HOLD);
     assert_int_equal(write(go[1], "g", 1), 1);
     close(go[1]);
-    read_line(rep[0], line, sizeof(line));
+    itest_read_line(rep[0], line, sizeof(line));
     close(rep[0]);
     if (strcmp(line, "sent\n") != 0)
         fail_msg("the application child failed: %s", line);

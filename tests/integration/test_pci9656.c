@@ -823,24 +823,6 @@ static void app_child(struct fixture *fx, int report)
         pause(); /* until SIGKILL */
 }
 
-static void read_line(int fd, char *line, size_t cap)
-{
-    int64_t deadline = itest_now_ms() + ITEST_TIMEOUT_MS;
-    size_t len = 0;
-    line[0] = '\0';
-    while (strchr(line, '\n') == NULL && len + 1 < cap) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int left = (int)(deadline - itest_now_ms());
-        if (left <= 0 || poll(&p, 1, left) <= 0)
-            pfail("the child did not report within %d ms (\"%s\")", ITEST_TIMEOUT_MS, line);
-        ssize_t n = read(fd, line + len, 1);
-        if (n <= 0)
-            pfail("the child exited (\"%s\")", line);
-        len += (size_t)n;
-        line[len] = '\0';
-    }
-}
-
 static void test_app_killed(void **state)
 {
     struct fixture *fx = *state;
@@ -860,7 +842,7 @@ static void test_app_killed(void **state)
     fx->child = pid;
     close(rep[1]);
     char line[256];
-    read_line(rep[0], line, sizeof(line));
+    itest_read_line(rep[0], line, sizeof(line));
     close(rep[0]);
     if (strcmp(line, "sent\n") != 0)
         pfail("the application child failed: %s", line);
