@@ -42,13 +42,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "drvproc.h"
 #include "fake_driver.h"
 #include "history.h"
-
-#include "winioctl_compat.h"
-
-#include "../../driver-shim/samples/pci9656/Public.h"
+#include "pci9656_app.h"
 
 #define MiB               (1u << 20)
 #define BATCH_WINDOW_MS   200   /* the writer's batch window */
@@ -91,8 +87,16 @@ static void remove_tree(char *dir)
     dir[0] = '\0';
 }
 
+/* The daemon's and the drivers' logs: itest.h's failure hook, for hfail and the shared helpers
+ * (pci9656_wait_serving). */
+static void h_dump_logs(void)
+{
+    drv_dump_logs(fx.d.log_path[0] ? fx.d.log_path : NULL);
+}
+
 static int h_setup(void **state)
 {
+    itest_fail_hook = h_dump_logs;
     memset(&fx.d, 0, sizeof(fx.d));
     fx.d.pid = -1;
     memset(fx.clients, 0, sizeof(fx.clients));
@@ -140,12 +144,8 @@ static int h_teardown(void **state)
 
 #define H_TEST(f) cmocka_unit_test_setup_teardown(f, h_setup, h_teardown)
 
-/* fail_msg with the daemon's and the drivers' logs first. */
-#define hfail(...)                                                                                 \
-    do {                                                                                           \
-        drv_dump_logs(fx.d.log_path[0] ? fx.d.log_path : NULL);                                    \
-        fail_msg(__VA_ARGS__);                                                                     \
-    } while (0)
+/* fail_msg with the daemon's and the drivers' logs first (h_dump_logs, the failure hook). */
+#define hfail(...) itest_fail(__VA_ARGS__)
 
 /* Starts the test's daemon; db: the database the config names, NULL for the default one. */
 static void h_start(const char *config, const char *db)
@@ -998,28 +998,6 @@ static const char pci_config[] = "[device plx0]\n"
                                  "model = plx9656\n"
                                  "sram_size = 1M\n";
 
-/* Waits until the driver serves: IOCTL_PCI9656_GET_INFO completes with STATUS_SUCCESS. */
-static void pci_wait_serving(struct drv *d, dmaemu_file_t *f)
-{
-    int64_t deadline = itest_now_ms() + DRV_START_TIMEOUT_MS;
-    for (;;) {
-        PCI9656_INFO info;
-        struct dmaemu_io_result r;
-        int rc = dmaemu_ioctl(f, IOCTL_PCI9656_GET_INFO, NULL, 0, &info, sizeof(info), &r);
-        if (rc != 0)
-            hfail("GET_INFO: %d (%s): %s", rc, dmaemu_strerror(rc), dmaemu_last_error());
-        if (r.status == STATUS_SUCCESS)
-            return;
-        if (r.status != STATUS_DEVICE_NOT_CONNECTED)
-            hfail("GET_INFO while waiting for the driver: status 0x%08X", (unsigned)r.status);
-        if (!drv_alive(d))
-            hfail("the driver exited with status %d", drv_exit_code(d->status));
-        if (itest_now_ms() > deadline)
-            hfail("the driver does not serve after %d ms", DRV_START_TIMEOUT_MS);
-        itest_backoff();
-    }
-}
-
 /* The history id of request `number` (online listing, polled until it is committed). */
 static int64_t id_of_number(uint64_t number)
 {
@@ -1206,7 +1184,7 @@ static void pci_show(bool fragment)
     struct drv *d = drv_start(&fx, PCI9656_DRIVER_PATH, "plx0", fragment ? "--fragment" : NULL);
     dmaemu_t *app = fx_connect(&fx, DMAEMU_ROLE_APP, "history-pci");
     dmaemu_file_t *f = h_open(app, "plx0");
-    pci_wait_serving(d, f);
+    pci9656_wait_serving(d, f);
 
     /* A write and a read of odd sizes at odd offsets, several pages each. */
     const uint32_t wlen = 65536 + 13, rlen = 40000;
@@ -1320,7 +1298,7 @@ static void test_stress_pci9656(void **state)
     struct drv *d = drv_start(&fx, PCI9656_DRIVER_PATH, "plx0", "--fragment");
     dmaemu_t *app = fx_connect(&fx, DMAEMU_ROLE_APP, "pstress-info");
     dmaemu_file_t *f = h_open(app, "plx0");
-    pci_wait_serving(d, f);
+    pci9656_wait_serving(d, f);
     static struct rq all[PSTRESS_THREADS * 2 * PSTRESS_ROUNDS + 2];
     size_t n = 0;
     PCI9656_INFO before, after;
@@ -2439,7 +2417,7 @@ static void test_retention_age_pci9656(void **state)
     struct drv *d = drv_start(&fx, PCI9656_DRIVER_PATH, "plx0", NULL);
     dmaemu_t *app = fx_connect(&fx, DMAEMU_ROLE_APP, "retention-pci");
     dmaemu_file_t *f = h_open(app, "plx0");
-    pci_wait_serving(d, f);
+    pci9656_wait_serving(d, f);
     struct rq w1 = req(app, f, "plx0", T_WRITE, 0, 5000);
     id_of_number(w1.number);
     sqlite3 *db = db_open(db_path, false);

@@ -21,13 +21,7 @@
 #include <fcntl.h>
 #include <poll.h>
 
-#include "drvproc.h"
-
-#include "winioctl_compat.h"
-
-#include "../../driver-shim/samples/pci9656/Public.h"
-
-_Static_assert(sizeof(PCI9656_INFO) == 48, "PCI9656_INFO has its Windows x64 layout");
+#include "pci9656_app.h"
 
 /* More than drvproc.h's. */
 #define STATUS_INVALID_PARAMETER      ((int32_t)0xC000000D)
@@ -171,36 +165,6 @@ static PCI9656_INFO get_info(dmaemu_file_t *f)
     return info;
 }
 
-/* Waits until the driver serves the device: GET_INFO completes with STATUS_SUCCESS. Before,
- * the daemon answers STATUS_DEVICE_NOT_CONNECTED (no driver attached yet); once attached, the
- * framework holds requests until the queues dispatch, as KMDF does while a device starts. */
-static PCI9656_INFO drv_wait_serving(struct drv *d, dmaemu_file_t *f)
-{
-    int64_t deadline = itest_now_ms() + DRV_START_TIMEOUT_MS;
-    for (;;) {
-        PCI9656_INFO info;
-        struct dmaemu_io_result r;
-        int rc = dmaemu_ioctl(f, IOCTL_PCI9656_GET_INFO, NULL, 0, &info, sizeof(info), &r);
-        if (rc != 0)
-            pfail("GET_INFO while waiting for the driver: %d (%s): %s", rc, dmaemu_strerror(rc),
-                  dmaemu_last_error());
-        if (r.status == STATUS_SUCCESS) {
-            if (r.information != sizeof(info) || r.data_len != sizeof(info) ||
-                info.Size != sizeof(info))
-                pfail("GET_INFO: information %llu, data %zu, Size %u; expected %zu",
-                      (unsigned long long)r.information, r.data_len, info.Size, sizeof(info));
-            return info;
-        }
-        if (r.status != STATUS_DEVICE_NOT_CONNECTED)
-            pfail("GET_INFO while waiting for the driver: status 0x%08X", (unsigned)r.status);
-        if (!drv_alive(d))
-            pfail("the driver exited with status %d before serving", drv_exit_code(d->status));
-        if (itest_now_ms() > deadline)
-            pfail("the driver does not serve after %d ms", DRV_START_TIMEOUT_MS);
-        itest_backoff();
-    }
-}
-
 /* The application side of a test against one device: a handle, the SRAM as it must be, and
  * the bytes moved, to compare with the driver's counters. */
 struct app {
@@ -304,7 +268,7 @@ static struct drv *start_serving(struct fixture *fx, const char *path, const cha
     struct drv *d = pci_start(fx, path, device, opts);
     dmaemu_t *c = fx_connect(fx, DMAEMU_ROLE_APP, "pci9656-test");
     app_init(a, c, device);
-    *info = drv_wait_serving(d, a->f);
+    *info = pci9656_wait_serving(d, a->f);
     return d;
 }
 
@@ -786,7 +750,7 @@ static void test_driver_killed(void **state)
 
     /* A new driver process takes the device over and serves it. */
     d = pci_start(fx, PCI9656_DRIVER_PATH, "slow", 0);
-    info = drv_wait_serving(d, a.f);
+    info = pci9656_wait_serving(d, a.f);
     assert_true(info.DmaTransfersCompleted == 0);
     a.written = a.read = 0;
     /* The shadow no longer knows what SRAM holds: check only what this driver writes. */
