@@ -330,12 +330,7 @@ struct app_io {
 
 static inline void app_io_init(struct app_io *w)
 {
-    pthread_condattr_t a;
-    pthread_condattr_init(&a);
-    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->cv, &a);
-    pthread_condattr_destroy(&a);
+    itest_cond_init(&w->mu, &w->cv);
     w->done = false;
     w->rc = 0;
     memset(&w->res, 0, sizeof(w->res));
@@ -357,14 +352,7 @@ static inline void app_io_done(void *arg, int rc, const struct dmaemu_io_result 
 /* Waits up to timeout_ms for the request to complete; true if it did. */
 static inline bool app_io_wait(struct app_io *w, int timeout_ms)
 {
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += timeout_ms / 1000;
-    dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-    if (dl.tv_nsec >= 1000000000) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000;
-    }
+    struct timespec dl = itest_deadline(timeout_ms);
     pthread_mutex_lock(&w->mu);
     int rc = 0;
     while (!w->done && rc != ETIMEDOUT)

@@ -123,6 +123,32 @@ static inline void itest_backoff(void)
     nanosleep(&ts, NULL);
 }
 
+/* A mutex and a condition variable whose timed waits run on CLOCK_MONOTONIC (deadlines from
+ * itest_deadline), so that a step of the wall clock neither stretches nor cuts a wait. */
+static inline void itest_cond_init(pthread_mutex_t *mu, pthread_cond_t *cv)
+{
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_mutex_init(mu, NULL);
+    pthread_cond_init(cv, &a);
+    pthread_condattr_destroy(&a);
+}
+
+/* The CLOCK_MONOTONIC time timeout_ms from now, for pthread_cond_timedwait on such a variable. */
+static inline struct timespec itest_deadline(int timeout_ms)
+{
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    dl.tv_sec += timeout_ms / 1000;
+    dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+    if (dl.tv_nsec >= 1000000000) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000;
+    }
+    return dl;
+}
+
 /* Interrupt observation ------------------------------------------------------------------------ */
 
 struct irq_watch {
@@ -136,12 +162,7 @@ struct irq_watch {
 
 static inline void irq_watch_init(struct irq_watch *w)
 {
-    pthread_condattr_t a;
-    pthread_condattr_init(&a);
-    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->cv, &a);
-    pthread_condattr_destroy(&a);
+    itest_cond_init(&w->mu, &w->cv);
     w->asserts = w->deasserts = 0;
     w->level = false;
 }
@@ -166,14 +187,7 @@ static inline void irq_watch_cb(void *arg, enum dmaemu_irq_kind kind, unsigned i
 static inline bool irq_watch_wait(struct irq_watch *w, unsigned asserts, unsigned deasserts,
                                   int timeout_ms)
 {
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += timeout_ms / 1000;
-    dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-    if (dl.tv_nsec >= 1000000000) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000;
-    }
+    struct timespec dl = itest_deadline(timeout_ms);
     pthread_mutex_lock(&w->mu);
     int rc = 0;
     while ((w->asserts < asserts || w->deasserts < deasserts) && rc != ETIMEDOUT)

@@ -730,12 +730,7 @@ static int stress_burst(struct stress_arg *a, uint64_t *x)
         snprintf(a->error, sizeof(a->error), "out of memory");
         return -1;
     }
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_mutex_init(&b->mu, NULL);
-    pthread_cond_init(&b->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    itest_cond_init(&b->mu, &b->cv);
     unsigned sent = 0;
     for (unsigned k = 0; k < BURST && a->n + k < STRESS_EACH; k++) {
         *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
@@ -759,9 +754,7 @@ static int stress_burst(struct stress_arg *a, uint64_t *x)
         }
         sent++;
     }
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += ITEST_TIMEOUT_MS / 1000;
+    struct timespec dl = itest_deadline(ITEST_TIMEOUT_MS);
     pthread_mutex_lock(&b->mu);
     int rc = 0;
     while (b->done < sent && rc != ETIMEDOUT)

@@ -204,12 +204,7 @@ struct async_set {
 
 static void async_init(struct async_set *s)
 {
-    pthread_condattr_t a;
-    pthread_condattr_init(&a);
-    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, &a);
-    pthread_condattr_destroy(&a);
+    itest_cond_init(&s->mu, &s->cv);
     s->done = 0;
     for (unsigned i = 0; i < ASYNC_MAX; i++)
         s->slot[i] = (struct async_slot){.set = s, .rc = 1};
@@ -249,9 +244,7 @@ static unsigned async_count(struct async_set *s)
 /* Waits until n requests completed; fails the test after ITEST_TIMEOUT_MS. */
 static void async_wait(struct async_set *s, unsigned n)
 {
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += ITEST_TIMEOUT_MS / 1000;
+    struct timespec dl = itest_deadline(ITEST_TIMEOUT_MS);
     int rc = 0;
     pthread_mutex_lock(&s->mu);
     while (s->done < n && rc != ETIMEDOUT)
@@ -737,12 +730,7 @@ static void test_threads(void **state)
     static struct mt_worker w[MT_THREADS];
     static struct mt_sync sync;
     sync.finished = 0;
-    pthread_condattr_t a;
-    pthread_condattr_init(&a);
-    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    pthread_mutex_init(&sync.mu, NULL);
-    pthread_cond_init(&sync.cv, &a);
-    pthread_condattr_destroy(&a);
+    itest_cond_init(&sync.mu, &sync.cv);
     for (unsigned i = 0; i < MT_THREADS; i++) {
         w[i] = (struct mt_worker){.index = i, .sync = &sync};
         w[i].file = i % 2 ? itest_open(app, "plx0") : shared;
@@ -750,9 +738,7 @@ static void test_threads(void **state)
     for (unsigned i = 0; i < MT_THREADS; i++)
         assert_int_equal(pthread_create(&w[i].thread, NULL, mt_main, &w[i]), 0);
 
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += 60;
+    struct timespec dl = itest_deadline(60000);
     int rc = 0;
     pthread_mutex_lock(&sync.mu);
     while (sync.finished < MT_THREADS && rc != ETIMEDOUT)
