@@ -6,7 +6,6 @@
  * dead process).
  */
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 

@@ -19,7 +19,6 @@
  * process exits are waited for with pidfds; every wait has a deadline.
  */
 #include <fcntl.h>
-#include <poll.h>
 
 #include "pci9656_app.h"
 
