@@ -101,7 +101,7 @@ int device_attach(struct dev_host *d, struct session *s)
     /* A line left asserted (e.g. by a monitor's forced MMIO) must reach the new driver. */
     for (unsigned line = 0; line < 32; line++)
         if (d->irq_levels & (1u << line))
-            session_send_interrupt(s, line, true);
+            session_send_interrupt(s, line, true, 0); /* raised before this driver came */
     return 0;
 }
 
@@ -126,9 +126,9 @@ void dev_irq_set(struct dev_host *d, unsigned line, bool asserted)
         return;
     d->irq_levels ^= bit;
     struct rec_event e = {.kind = REC_IRQ, .irq = {.line = line, .asserted = asserted}};
-    dev_record(d, &e);
+    dev_record(d, &e); /* stamps e.time_ns: the driver hears the instant the history keeps */
     if (d->owner != NULL)
-        session_send_interrupt(d->owner, line, asserted);
+        session_send_interrupt(d->owner, line, asserted, e.time_ns);
 }
 
 void dev_record(struct dev_host *d, struct rec_event *e)

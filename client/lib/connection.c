@@ -19,6 +19,7 @@
 #define CLIENT_TOKEN_MAX 1024
 
 static _Thread_local dmaemu_t *event_thread_of; /* set on each connection's event thread */
+static _Thread_local uint64_t irq_raised_ns;    /* during an interrupt callback */
 
 /* Sending -------------------------------------------------------------------------------------- */
 
@@ -204,8 +205,16 @@ static void conn_deliver_interrupt(dmaemu_t *c, const Dmaemu__Interrupt *irq)
     dmaemu_interrupt_fn fn = c->irq_fn;
     void *arg = c->irq_arg;
     pthread_mutex_unlock(&c->lock);
-    if (fn != NULL)
-        fn(arg, (enum dmaemu_irq_kind)irq->kind, irq->index, irq->asserted);
+    if (fn == NULL)
+        return;
+    irq_raised_ns = irq->raised_ns;
+    fn(arg, (enum dmaemu_irq_kind)irq->kind, irq->index, irq->asserted);
+    irq_raised_ns = 0;
+}
+
+uint64_t dmaemu_interrupt_raised_ns(void)
+{
+    return irq_raised_ns;
 }
 
 static void conn_handle_frame(dmaemu_t *c, const struct frame *f)

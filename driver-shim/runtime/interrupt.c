@@ -30,8 +30,9 @@ struct shim_interrupt {
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    bool asserted; /* INTA as the daemon last reported it */
-    bool armed;    /* interrupts connected and not silenced by a storm */
+    bool asserted;      /* INTA as the daemon last reported it */
+    uint64_t raised_ns; /* the daemon's stamp of its last assertion */
+    bool armed;         /* interrupts connected and not silenced by a storm */
     bool dpc_pending;
     bool stop;
     pthread_t isr_thread, dpc_thread;
@@ -147,8 +148,18 @@ void shim_interrupt_line(void *arg, enum dmaemu_irq_kind kind, unsigned index, b
 {
     pthread_mutex_lock(&line.lock);
     line.asserted = asserted;
+    if (asserted)
+        line.raised_ns = dmaemu_interrupt_raised_ns();
     pthread_cond_broadcast(&line.cond);
     pthread_mutex_unlock(&line.lock);
+}
+
+/* The assertion the ISR thread is serving, for dmaemu_shim_interrupt_raised_ns(). */
+static _Thread_local uint64_t isr_raised_ns;
+
+uint64_t dmaemu_shim_interrupt_raised_ns(void)
+{
+    return isr_raised_ns;
 }
 
 static bool isr_pass(struct shim_device *d)
@@ -177,6 +188,7 @@ static void *isr_thread(void *arg)
             pthread_cond_wait(&line.cond, &line.lock);
             continue;
         }
+        isr_raised_ns = line.raised_ns;
         pthread_mutex_unlock(&line.lock);
         bool claimed = isr_pass(shim.device);
         dmaemu_ping(shim.conn); /* the ISR's writes reach the device and any deassert us */
