@@ -335,6 +335,16 @@ struct dmaemu_driver_event {
 /* Posted: returns once sent. */
 int dmaemu_report_event(dmaemu_t *c, const struct dmaemu_driver_event *e);
 
+/*
+ * Posted and batched: the report waits in the connection until the next frame it sends (MMIO,
+ * a completion, a ping, an unbatched report...), which carries it in the same system call, in
+ * order; or until dmaemu_flush_reports(), dmaemu_close(), or 32 KiB of reports have queued.
+ * A driver reporting a dozen things per request then costs the daemon one wake-up, not a
+ * dozen. Call dmaemu_flush_reports() when a burst ends (the shim does after each callback).
+ */
+int dmaemu_report_event_batched(dmaemu_t *c, const struct dmaemu_driver_event *e);
+int dmaemu_flush_reports(dmaemu_t *c);
+
 #ifdef __cplusplus
 }
 #endif
