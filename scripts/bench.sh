@@ -9,9 +9,14 @@
 #   - a second dmaemud with --db off and plx0 served by pci9656: I/O without recording.
 # Every process it started is stopped on any exit.
 #
-# usage: scripts/bench.sh [--quick] [--json FILE] [--build-dir DIR] [--no-build]
+# usage: scripts/bench.sh [--quick] [--json FILE] [--cpus LIST] [--only PARTS]
+#                          [--build-dir DIR] [--no-build]
 #   --quick      a few seconds: checks that the benchmark works (CI: ctest bench.quick)
 #   --json FILE  also write the rows as JSON
+#   --cpus LIST  run every process on these CPUs (taskset -c LIST), e.g. 0: on machines where
+#                waking a thread on another CPU is slow (VMs), the run measures the software
+#                path instead of the scheduler's placement (docs/performance.md)
+#   --only PARTS dmaemu-bench's parts: local, remote, isr, io (comma-separated)
 #   --build-dir  where to build and find the binaries (default: build, or $DMAEMU_BUILD)
 #   --no-build   use the binaries as they are (ctest does)
 set -euo pipefail
@@ -19,14 +24,19 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${DMAEMU_BUILD:-$root/build}
 quick=()
 json=()
+pin=()
+only=()
 do_build=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=(--quick) ;;
     --json) json=(--json "$(realpath -m "$2")"); shift ;;
+    --cpus) pin=(taskset -c "$2"); shift ;;
+    --only) only=(--only "$2"); shift ;;
     --build-dir) build=$(realpath -m "$2"); shift ;;
     --no-build) do_build=0 ;;
-    *) echo "usage: scripts/bench.sh [--quick] [--json FILE] [--build-dir DIR] [--no-build]" >&2
+    *) echo "usage: scripts/bench.sh [--quick] [--json FILE] [--cpus LIST] [--only PARTS]" \
+         "[--build-dir DIR] [--no-build]" >&2
        exit 2 ;;
   esac
   shift
@@ -82,7 +92,7 @@ start_daemon() {
   local name=$1
   shift
   mkfifo "$work/$name.fifo"
-  "$dmaemud" --config "$work/devices.ini" --socket "$work/$name.sock" --http off \
+  "${pin[@]}" "$dmaemud" --config "$work/devices.ini" --socket "$work/$name.sock" --http off \
     --log-level warn --ready-fd 4 "$@" 4>"$work/$name.fifo" 2>"$work/$name.log" &
   pids+=($!)
   if ! timeout 15 cat "$work/$name.fifo" >"$work/$name.ready" ||
@@ -96,7 +106,7 @@ start_daemon() {
 # device.
 start_driver() {
   local name=$1 exe=$2 dev=$3 sock=$4
-  "$exe" --device "$dev" --daemon "unix:$sock" 2>"$work/$name.log" &
+  "${pin[@]}" "$exe" --device "$dev" --daemon "unix:$sock" 2>"$work/$name.log" &
   pids+=($!)
   for _ in $(seq 200); do
     "$build/client/dmaemu" --daemon "unix:$sock" devices 2>/dev/null | grep -q "^$dev .*owned" &&
@@ -117,5 +127,7 @@ start_driver bench-isr "$isr_driver" plx2 "$work/main.sock"
 
 args=(--daemon "unix:$work/main.sock" --daemon-off "unix:$work/off.sock" --remote "$tcp"
       --token-file "$work/token" --device plx1 --io-device plx0 --isr-device plx2)
-echo "== dmaemu-bench ${quick[*]} ($(nproc) CPUs; ratios to baselines measured in this run)"
-"$bench" "${args[@]}" "${quick[@]}" "${json[@]}"
+cpus=$(nproc)
+[ ${#pin[@]} -gt 0 ] && cpus="CPUs ${pin[2]} of $cpus"
+echo "== dmaemu-bench ${quick[*]} ${only[*]} ($cpus; ratios to baselines measured in this run)"
+"${pin[@]}" "$bench" "${args[@]}" "${quick[@]}" "${only[@]}" "${json[@]}"

@@ -31,6 +31,7 @@ struct bench_target {
     const char *io_device;  /* served by the sample driver on both daemons */
     const char *daemon_off; /* a second daemon with --db off, for I/O without recording */
     const char *isr_device; /* served by dmaemu-bench-isr on the main daemon, or NULL */
+    const char *only;       /* --only: the parts to run, or NULL for all */
 };
 
 uint64_t bench_now_ns(void);     /* CLOCK_MONOTONIC */

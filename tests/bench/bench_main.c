@@ -19,13 +19,14 @@
 static const char usage[] =
     "usage: dmaemu-bench --daemon unix:PATH --daemon-off unix:PATH [--remote tcp://HOST:PORT\n"
     "                    --token-file FILE] [--device NAME] [--io-device NAME]\n"
-    "                    [--isr-device NAME] [--quick] [--json FILE]\n"
+    "                    [--isr-device NAME] [--only PARTS] [--quick] [--json FILE]\n"
     "  --daemon      the daemon measured (recording its history)\n"
     "  --daemon-off  a daemon with --db off, for I/O without recording\n"
     "  --remote      the same daemon over TCP, for the remote rows\n"
     "  --device      raw device for MMIO, interrupts and DMA, with a large SRAM (plx1)\n"
     "  --io-device   device served by the pci9656 sample driver on both daemons (plx0)\n"
     "  --isr-device  device served by dmaemu-bench-isr on --daemon (none: row skipped)\n"
+    "  --only PARTS  comma-separated: local, remote, isr, io (baselines always run)\n"
     "  --quick       a few seconds in all, to check that the benchmark works\n"
     "  --json FILE   also write the rows as JSON\n"
     "scripts/bench.sh starts everything this needs and runs it.\n";
@@ -93,6 +94,7 @@ static int parse_args(int argc, char **argv, struct bench_target *t, bool *quick
                                          {"isr-device", required_argument, NULL, 'S'},
                                          {"quick", no_argument, NULL, 'q'},
                                          {"json", required_argument, NULL, 'j'},
+                                         {"only", required_argument, NULL, 'O'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     *t = (struct bench_target){.device = "plx1", .io_device = "plx0"};
@@ -108,6 +110,7 @@ static int parse_args(int argc, char **argv, struct bench_target *t, bool *quick
         case 'S': t->isr_device = optarg; break;
         case 'q': *quick = true; break;
         case 'j': *json = optarg; break;
+        case 'O': t->only = optarg; break;
         case 'h': fputs(usage, stdout); exit(0);
         default: fputs(usage, stderr); return -1;
         }
@@ -120,18 +123,30 @@ static int parse_args(int argc, char **argv, struct bench_target *t, bool *quick
 }
 
 /* Baselines first: they fork, which is simplest before libdmaemu has started threads. */
+/* Whether --only (a comma-separated list) names part; everything runs without it. */
+static bool wanted(const struct bench_target *t, const char *part)
+{
+    if (t->only == NULL)
+        return true;
+    size_t n = strlen(part);
+    for (const char *p = t->only; (p = strstr(p, part)) != NULL; p += n)
+        if ((p == t->only || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
 static int run_all(struct bench_report *r, const struct bench_budget *b,
                    const struct bench_target *t)
 {
     if (baseline_memcpy(r, b) < 0 || baseline_sockets(r, b) < 0)
         return -1;
-    if (device_bench(r, b, t, false) < 0)
+    if (wanted(t, "local") && device_bench(r, b, t, false) < 0)
         return -1;
-    if (t->remote != NULL && device_bench(r, b, t, true) < 0)
+    if (wanted(t, "remote") && t->remote != NULL && device_bench(r, b, t, true) < 0)
         return -1;
-    if (t->isr_device != NULL && isr_bench(r, b, t) < 0)
+    if (wanted(t, "isr") && t->isr_device != NULL && isr_bench(r, b, t) < 0)
         return -1;
-    return io_bench(r, b, t);
+    return wanted(t, "io") ? io_bench(r, b, t) : 0;
 }
 
 static void command_line(int argc, char **argv, char *buf, size_t cap)
