@@ -125,10 +125,13 @@ void dev_irq_set(struct dev_host *d, unsigned line, bool asserted)
     if (((d->irq_levels & bit) != 0) == asserted)
         return;
     d->irq_levels ^= bit;
-    struct rec_event e = {.kind = REC_IRQ, .irq = {.line = line, .asserted = asserted}};
-    dev_record(d, &e); /* stamps e.time_ns: the driver hears the instant the history keeps */
+    /* Stamped once, delivered first, recorded after: the driver hears the instant the history
+     * keeps, without waiting for the history's copy of the event. */
+    struct rec_event e = {
+        .kind = REC_IRQ, .time_ns = recorder_now_ns(), .irq = {.line = line, .asserted = asserted}};
     if (d->owner != NULL)
         session_send_interrupt(d->owner, line, asserted, e.time_ns);
+    dev_record(d, &e);
 }
 
 void dev_record(struct dev_host *d, struct rec_event *e)
