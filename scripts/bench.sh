@@ -44,7 +44,7 @@ done
 
 if [ $do_build -eq 1 ]; then
   "$root/scripts/deps.sh" build test # the benchmark lives with the tests, which need cmocka
-  cmake -S "$root" -B "$build" >/dev/null
+  cmake -S "$root" -B "$build" -DDMAEMU_TESTS=ON >/dev/null
   cmake --build "$build" -j "$(nproc)" --target dmaemud dmaemu-bench dmaemu-bench-isr pci9656
 fi
 dmaemud=$build/daemon/dmaemud
@@ -127,7 +127,7 @@ start_driver bench-isr "$isr_driver" plx2 "$work/main.sock"
 
 args=(--daemon "unix:$work/main.sock" --daemon-off "unix:$work/off.sock" --remote "$tcp"
       --token-file "$work/token" --device plx1 --io-device plx0 --isr-device plx2)
-cpus=$(nproc)
-[ ${#pin[@]} -gt 0 ] && cpus="CPUs ${pin[2]} of $cpus"
+cpus="$(nproc) CPUs"
+[ ${#pin[@]} -gt 0 ] && cpus="pinned to CPU ${pin[2]} of $cpus"
 echo "== dmaemu-bench ${quick[*]} ${only[*]} ($cpus; ratios to baselines measured in this run)"
 "${pin[@]}" "$bench" "${args[@]}" "${quick[@]}" "${only[@]}" "${json[@]}"
