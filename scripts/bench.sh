@@ -57,12 +57,19 @@ done
 
 work=$(mktemp -d /tmp/dmaemu-bench.XXXXXX)
 pids=()
+names=() # pids[i] is the process whose log is $work/${names[i]}.log
 cleanup() {
   local rc=$?
   set +e
-  # Drivers first, so they power down against a live device; then the daemons.
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+  # In reverse order of starting, each waited for: drivers power down against a live device,
+  # then the daemons stop. Each stops with status 0 on SIGTERM; anything else (a crash, a
+  # sanitizer's report at exit) fails the run, so ctest's bench.quick checks clean shutdowns.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[i]}" 2>/dev/null
+    wait "${pids[i]}" 2>/dev/null && continue
+    echo "bench.sh: ${names[i]} exited with status $? (see its log below)" >&2
+    [ $rc -eq 0 ] && rc=1
+  done
   if [ $rc -ne 0 ]; then
     for log in "$work"/*.log; do
       [ -s "$log" ] && { echo "--- $(basename "$log") (last lines)"; tail -n 15 "$log"; } >&2
@@ -95,6 +102,7 @@ start_daemon() {
   "${pin[@]}" "$dmaemud" --config "$work/devices.ini" --socket "$work/$name.sock" --http off \
     --log-level warn --ready-fd 4 "$@" 4>"$work/$name.fifo" 2>"$work/$name.log" &
   pids+=($!)
+  names+=("$name")
   if ! timeout 15 cat "$work/$name.fifo" >"$work/$name.ready" ||
     ! grep -q '^ready$' "$work/$name.ready"; then
     echo "bench.sh: dmaemud ($name) did not start: see $name.log below" >&2
@@ -108,6 +116,7 @@ start_driver() {
   local name=$1 exe=$2 dev=$3 sock=$4
   "${pin[@]}" "$exe" --device "$dev" --daemon "unix:$sock" 2>"$work/$name.log" &
   pids+=($!)
+  names+=("$name")
   for _ in $(seq 200); do
     "$build/client/dmaemu" --daemon "unix:$sock" devices 2>/dev/null | grep -q "^$dev .*owned" &&
       return 0
