@@ -35,14 +35,19 @@ int conn_open(uv_loop_t *loop, struct conn *c, int fd, bool is_unix, const struc
     int rc = uv_poll_init(loop, &c->poll, fd);
     if (rc == 0)
         rc = uv_poll_start(&c->poll, UV_READABLE, conn_on_poll);
+    c->poll_events = UV_READABLE;
     return rc;
 }
 
+/* Restarting a uv_poll re-registers its fd with epoll, a system call per readiness event:
+ * only a change of what it watches (output queued or drained) is worth one. */
 static void conn_update_poll(struct conn *c)
 {
-    if (c->closing)
+    int events = UV_READABLE | (c->out_head ? UV_WRITABLE : 0);
+    if (c->closing || events == c->poll_events)
         return;
-    uv_poll_start(&c->poll, UV_READABLE | (c->out_head ? UV_WRITABLE : 0), conn_on_poll);
+    c->poll_events = events;
+    uv_poll_start(&c->poll, events, conn_on_poll);
 }
 
 /* Writes queued output; returns -1 on a fatal socket error. */

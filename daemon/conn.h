@@ -30,6 +30,7 @@ struct conn_out; /* queued output */
 
 struct conn {
     uv_poll_t poll;
+    int poll_events; /* what poll watches now: restarting it costs an epoll_ctl */
     int fd;
     bool is_unix;
     bool closing;

@@ -101,7 +101,7 @@ int device_attach(struct dev_host *d, struct session *s)
     /* A line left asserted (e.g. by a monitor's forced MMIO) must reach the new driver. */
     for (unsigned line = 0; line < 32; line++)
         if (d->irq_levels & (1u << line))
-            session_send_interrupt(s, line, true);
+            session_send_interrupt(s, line, true, 0); /* raised before this driver came */
     return 0;
 }
 
@@ -126,10 +126,13 @@ void dev_irq_set(struct dev_host *d, unsigned line, bool asserted)
         return;
     d->irq_levels ^= bit;
     d->counters.irq_asserts += asserted;
-    struct rec_event e = {.kind = REC_IRQ, .irq = {.line = line, .asserted = asserted}};
-    dev_record(d, &e);
+    /* Stamped once, delivered first, recorded after: the driver hears the instant the history
+     * keeps, without waiting for the history's copy of the event. */
+    struct rec_event e = {
+        .kind = REC_IRQ, .time_ns = recorder_now_ns(), .irq = {.line = line, .asserted = asserted}};
     if (d->owner != NULL)
-        session_send_interrupt(d->owner, line, asserted);
+        session_send_interrupt(d->owner, line, asserted, e.time_ns);
+    dev_record(d, &e);
 }
 
 void dev_record(struct dev_host *d, struct rec_event *e)

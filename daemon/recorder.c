@@ -31,13 +31,17 @@ void recorder_clear_sinks(void)
     sink_count = 0;
 }
 
+uint64_t recorder_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 void recorder_emit(struct rec_event *e)
 {
-    if (e->time_ns == 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        e->time_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    }
+    if (e->time_ns == 0)
+        e->time_ns = recorder_now_ns();
     for (unsigned i = 0; i < sink_count; i++)
         sinks[i].fn(sinks[i].arg, e);
 }

@@ -84,6 +84,8 @@ typedef void (*recorder_sink_fn)(void *arg, const struct rec_event *e);
 int recorder_add_sink(recorder_sink_fn fn, void *arg);
 void recorder_clear_sinks(void);
 void recorder_emit(struct rec_event *e);
+/* The clock events are stamped with (CLOCK_REALTIME, ns). */
+uint64_t recorder_now_ns(void);
 const char *rec_kind_name(enum rec_kind k);
 
 /* The sink that writes events to the daemon's log. */

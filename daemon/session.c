@@ -116,12 +116,13 @@ void session_ok(struct session *s, uint32_t id)
     session_send(s, DMAEMU__MSG_TYPE__MSG_OK, FRAME_REPLY, id, &ok.base, NULL, 0);
 }
 
-void session_send_interrupt(struct session *s, unsigned line, bool asserted)
+void session_send_interrupt(struct session *s, unsigned line, bool asserted, uint64_t raised_ns)
 {
     Dmaemu__Interrupt m = DMAEMU__INTERRUPT__INIT;
     m.kind = DMAEMU__IRQ_KIND__IRQ_LINE;
     m.index = line;
     m.asserted = asserted;
+    m.raised_ns = raised_ns;
     session_send(s, DMAEMU__MSG_TYPE__MSG_INTERRUPT, 0, 0, &m.base, NULL, 0);
 }
 

@@ -45,7 +45,8 @@ void session_send(struct session *s, uint16_t type, uint16_t flags, uint32_t id,
 void session_error(struct session *s, uint32_t id, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void session_ok(struct session *s, uint32_t id);
-void session_send_interrupt(struct session *s, unsigned line, bool asserted);
+/* raised_ns: the wall-clock stamp of the line change (0: unknown). */
+void session_send_interrupt(struct session *s, unsigned line, bool asserted, uint64_t raised_ns);
 uint32_t session_new_request_id(struct session *s);
 
 void session_close(struct session *s, const char *reason);

@@ -1,14 +1,11 @@
 #!/usr/bin/env bash
-# Measures what recording the history costs and how fast it answers, as ratios within one run:
-#  1. End-to-end I/O through the sample driver (4 application threads, 4 KiB requests), with
-#     recording off, then on.
-#  2. Query latency on a database of one million requests with their transactions.
-# usage: scripts/bench-history.sh [--seconds N]   (default 10 per I/O run)
+# Measures how fast the history answers: query latency on a database of one million requests
+# with their transactions. What recording costs the I/O rate is measured by scripts/bench.sh
+# (its "io" rows, recording off and on; docs/performance.md).
+# usage: scripts/bench-history.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${DMAEMU_BUILD:-$root/build}
-seconds=10
-[ "${1:-}" = "--seconds" ] && seconds=$2
 
 "$root/scripts/deps.sh" build
 command -v sqlite3 >/dev/null || { "$root/scripts/deps.sh" build; apt-get install -y -qq sqlite3 >/dev/null; }
@@ -23,28 +20,6 @@ cleanup() {
 }
 trap cleanup EXIT
 cli="$build/client/dmaemu"
-export DMAEMU_DAEMON=unix:$work/d.sock
-
-# One I/O run: daemon (with the given --db), the sample driver on plx0, a stress client.
-io_run() {
-  "$build/daemon/dmaemud" --socket "$work/d.sock" --db "$1" 2>"$work/daemon.log" &
-  local daemon=$!
-  for _ in $(seq 100); do [ -S "$work/d.sock" ] && break; sleep 0.05; done
-  "$build/driver-shim/samples/pci9656/pci9656" --device plx0 2>"$work/driver.log" &
-  local driver=$!
-  for _ in $(seq 100); do "$cli" devices | grep -q "plx0.*owned" && break; sleep 0.05; done
-  "$cli" io stress plx0 --threads 4 --duration "${seconds}s" --size 4K --span 128K |
-    sed -n 's/.* \([0-9.]*\) requests\/s.*/\1/p'
-  kill -TERM "$driver"; wait "$driver" || true
-  kill -TERM "$daemon"; wait "$daemon" || true
-}
-
-echo "== end-to-end I/O, 4 threads x 4 KiB, ${seconds}s each"
-off=$(io_run off)
-on=$(io_run "$work/bench.db")
-echo "recording off: $off requests/s"
-echo "recording on:  $on requests/s"
-awk -v a="$on" -v b="$off" 'BEGIN { printf "ratio on/off:  %.3f (cost %.1f%%)\n", a / b, 100 * (1 - a / b) }'
 
 echo "== query latency, 1,000,000 requests with transactions"
 db=$work/million.db

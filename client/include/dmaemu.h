@@ -218,6 +218,13 @@ typedef void (*dmaemu_dma_notify_fn)(void *arg, uint64_t bus_addr, uint64_t leng
                                      bool faulted, uint64_t fault_addr);
 
 void dmaemu_set_interrupt_handler(dmaemu_t *c, dmaemu_interrupt_fn fn, void *arg);
+/*
+ * Inside an interrupt callback: the daemon's CLOCK_REALTIME stamp, in nanoseconds, of the
+ * device changing the line (the instant the history records for it); 0 elsewhere, or when the
+ * daemon did not say. On the daemon's machine, clock_gettime(CLOCK_REALTIME) minus this is
+ * the delivery latency.
+ */
+uint64_t dmaemu_interrupt_raised_ns(void);
 void dmaemu_set_dma_notify_handler(dmaemu_t *c, dmaemu_dma_notify_fn fn, void *arg);
 void dmaemu_set_disconnect_handler(dmaemu_t *c, dmaemu_disconnect_fn fn, void *arg);
 
@@ -327,6 +334,16 @@ struct dmaemu_driver_event {
 
 /* Posted: returns once sent. */
 int dmaemu_report_event(dmaemu_t *c, const struct dmaemu_driver_event *e);
+
+/*
+ * Posted and batched: the report waits in the connection until the next frame it sends (MMIO,
+ * a completion, a ping, an unbatched report...), which carries it in the same system call, in
+ * order; or until dmaemu_flush_reports(), dmaemu_close(), or 32 KiB of reports have queued.
+ * A driver reporting a dozen things per request then costs the daemon one wake-up, not a
+ * dozen. Call dmaemu_flush_reports() when a burst ends (the shim does after each callback).
+ */
+int dmaemu_report_event_batched(dmaemu_t *c, const struct dmaemu_driver_event *e);
+int dmaemu_flush_reports(dmaemu_t *c);
 
 #ifdef __cplusplus
 }

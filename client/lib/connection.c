@@ -17,8 +17,11 @@
 #define CLIENT_MAX_BODY  (1u << 20)
 #define CLIENT_MAX_DATA  (64u << 20) /* the receive buffer grows only as frames need */
 #define CLIENT_TOKEN_MAX 1024
+/* Batched reports are sent at once beyond this many bytes. */
+#define CLIENT_BATCH_MAX (32u << 10)
 
 static _Thread_local dmaemu_t *event_thread_of; /* set on each connection's event thread */
+static _Thread_local uint64_t irq_raised_ns;    /* during an interrupt callback */
 
 /* Sending -------------------------------------------------------------------------------------- */
 
@@ -30,9 +33,62 @@ static int conn_send(dmaemu_t *c, uint16_t type, uint16_t flags, uint32_t id,
     if (hdr == NULL)
         return dmaemu_fail(DMAEMU_E_NO_MEMORY, "out of memory encoding a frame");
     pthread_mutex_lock(&c->write_lock);
-    int rc = socket_send_frame(c->fd, hdr, len, data, data_len, pass_fd);
+    /* Batched reports go first, in the same system call: their order is kept. */
+    int rc = socket_send_frames(c->fd, c->batch, c->batch_len, hdr, len, data, data_len, pass_fd);
+    c->batch_len = 0; /* sent, or the connection is dead */
     pthread_mutex_unlock(&c->write_lock);
     free(hdr);
+    return rc;
+}
+
+/* Appends an encoded frame to the batch; sends the batch when it is full. */
+static int conn_batch_append(dmaemu_t *c, const uint8_t *frame, size_t len)
+{
+    int rc = 0;
+    pthread_mutex_lock(&c->write_lock);
+    if (c->batch_len + len > c->batch_cap) {
+        size_t cap = c->batch_cap ? c->batch_cap : 4096;
+        while (cap < c->batch_len + len)
+            cap *= 2;
+        uint8_t *b = realloc(c->batch, cap);
+        if (b == NULL) {
+            pthread_mutex_unlock(&c->write_lock);
+            return dmaemu_fail(DMAEMU_E_NO_MEMORY, "out of memory batching a report");
+        }
+        c->batch = b;
+        c->batch_cap = cap;
+    }
+    memcpy(c->batch + c->batch_len, frame, len);
+    c->batch_len += len;
+    if (c->batch_len >= CLIENT_BATCH_MAX) {
+        rc = socket_send_frames(c->fd, c->batch, c->batch_len, NULL, 0, NULL, 0, -1);
+        c->batch_len = 0;
+    }
+    pthread_mutex_unlock(&c->write_lock);
+    return rc;
+}
+
+int conn_post_batched(dmaemu_t *c, uint16_t type, const ProtobufCMessage *body)
+{
+    if (!c->connected)
+        return dmaemu_fail(DMAEMU_E_DISCONNECTED, "not connected to the daemon");
+    size_t len;
+    uint8_t *frame = msg_encode(type, 0, 0, body, 0, &len);
+    if (frame == NULL)
+        return dmaemu_fail(DMAEMU_E_NO_MEMORY, "out of memory encoding a frame");
+    int rc = conn_batch_append(c, frame, len);
+    free(frame);
+    return rc;
+}
+
+int conn_flush_batch(dmaemu_t *c)
+{
+    int rc = 0;
+    pthread_mutex_lock(&c->write_lock);
+    if (c->batch_len > 0 && c->connected)
+        rc = socket_send_frames(c->fd, c->batch, c->batch_len, NULL, 0, NULL, 0, -1);
+    c->batch_len = 0;
+    pthread_mutex_unlock(&c->write_lock);
     return rc;
 }
 
@@ -204,8 +260,16 @@ static void conn_deliver_interrupt(dmaemu_t *c, const Dmaemu__Interrupt *irq)
     dmaemu_interrupt_fn fn = c->irq_fn;
     void *arg = c->irq_arg;
     pthread_mutex_unlock(&c->lock);
-    if (fn != NULL)
-        fn(arg, (enum dmaemu_irq_kind)irq->kind, irq->index, irq->asserted);
+    if (fn == NULL)
+        return;
+    irq_raised_ns = irq->raised_ns;
+    fn(arg, (enum dmaemu_irq_kind)irq->kind, irq->index, irq->asserted);
+    irq_raised_ns = 0;
+}
+
+uint64_t dmaemu_interrupt_raised_ns(void)
+{
+    return irq_raised_ns;
 }
 
 static void conn_handle_frame(dmaemu_t *c, const struct frame *f)
@@ -408,6 +472,7 @@ static dmaemu_t *conn_alloc(int fd, bool remote, const struct dmaemu_connect_opt
 
 static void conn_free(dmaemu_t *c)
 {
+    free(c->batch);
     pthread_mutex_destroy(&c->lock);
     pthread_mutex_destroy(&c->write_lock);
     close(c->fd);
@@ -451,6 +516,7 @@ void dmaemu_close(dmaemu_t *c)
 {
     if (c == NULL)
         return;
+    conn_flush_batch(c); /* reports batched to the end still reach the daemon */
     pthread_mutex_lock(&c->lock);
     c->closing = true;
     pthread_mutex_unlock(&c->lock);

@@ -44,6 +44,9 @@ struct dmaemu {
     pthread_t thread;
     pthread_mutex_t lock; /* waiters, regions, state */
     pthread_mutex_t write_lock;
+    /* Batched driver reports, encoded, waiting for the next frame or a flush (write_lock). */
+    uint8_t *batch;
+    size_t batch_len, batch_cap;
     struct waiter *waiters;
     uint32_t next_id;
     atomic_bool connected; /* read without the lock by the fast paths */
@@ -71,6 +74,9 @@ int socket_connect(const char *uri, bool *remote);
 /* Sends a whole frame: header+body, data, and an optional fd (SCM_RIGHTS). */
 int socket_send_frame(int fd, const uint8_t *hdr, size_t hdr_len, const void *data, size_t data_len,
                       int pass_fd);
+/* The same, preceded in one system call by prefix (whole frames queued earlier). */
+int socket_send_frames(int fd, const uint8_t *prefix, size_t prefix_len, const uint8_t *hdr,
+                       size_t hdr_len, const void *data, size_t data_len, int pass_fd);
 
 /* connection.c */
 /* What a request sends, and where its reply's data goes. */
@@ -97,6 +103,10 @@ int conn_call(dmaemu_t *c, const struct call *call, ProtobufCMessage **reply, si
  * zeroed but for on_reply/rx_buf/rx_cap. On failure w is not used (caller frees it). */
 int conn_call_async(dmaemu_t *c, const struct call *call, struct waiter *w);
 int conn_post(dmaemu_t *c, uint16_t type, const ProtobufCMessage *body);
+/* Queues a posted frame to go out with the next frame sent, or at a flush (or at once when
+ * the queue is large). */
+int conn_post_batched(dmaemu_t *c, uint16_t type, const ProtobufCMessage *body);
+int conn_flush_batch(dmaemu_t *c);
 /* Sends a reply frame from the event thread. */
 void conn_reply(dmaemu_t *c, uint16_t type, uint32_t id, const ProtobufCMessage *body,
                 const void *data, size_t data_len);

@@ -276,7 +276,7 @@ static char *or_empty(const char *s)
     return (char *)(s ? s : "");
 }
 
-int dmaemu_report_event(dmaemu_t *c, const struct dmaemu_driver_event *e)
+static int report_event(dmaemu_t *c, const struct dmaemu_driver_event *e, bool batched)
 {
     Dmaemu__DriverEvent m = DMAEMU__DRIVER_EVENT__INIT;
     Dmaemu__SgElement *elems = calloc(e->sg_count ? e->sg_count : 1, sizeof(*elems));
@@ -308,8 +308,24 @@ int dmaemu_report_event(dmaemu_t *c, const struct dmaemu_driver_event *e)
     m.n_sg = e->sg_count;
     m.params = (uint64_t *)e->params;
     m.n_params = e->param_count;
-    int rc = conn_post(c, DMAEMU__MSG_TYPE__MSG_DRIVER_EVENT, &m.base);
+    int rc = batched ? conn_post_batched(c, DMAEMU__MSG_TYPE__MSG_DRIVER_EVENT, &m.base)
+                     : conn_post(c, DMAEMU__MSG_TYPE__MSG_DRIVER_EVENT, &m.base);
     free(elems);
     free(ptrs);
     return rc;
+}
+
+int dmaemu_report_event(dmaemu_t *c, const struct dmaemu_driver_event *e)
+{
+    return report_event(c, e, false);
+}
+
+int dmaemu_report_event_batched(dmaemu_t *c, const struct dmaemu_driver_event *e)
+{
+    return report_event(c, e, true);
+}
+
+int dmaemu_flush_reports(dmaemu_t *c)
+{
+    return conn_flush_batch(c);
 }

@@ -121,12 +121,22 @@ int socket_connect(const char *uri, bool *remote)
 int socket_send_frame(int fd, const uint8_t *hdr, size_t hdr_len, const void *data, size_t data_len,
                       int pass_fd)
 {
-    struct iovec iov[2] = {{(void *)hdr, hdr_len}, {(void *)data, data_len}};
+    return socket_send_frames(fd, NULL, 0, hdr, hdr_len, data, data_len, pass_fd);
+}
+
+int socket_send_frames(int fd, const uint8_t *prefix, size_t prefix_len, const uint8_t *hdr,
+                       size_t hdr_len, const void *data, size_t data_len, int pass_fd)
+{
+    struct iovec all[3] = {
+        {(void *)prefix, prefix_len}, {(void *)hdr, hdr_len}, {(void *)data, data_len}};
+    /* Empty parts are left out: the first and last may be. */
+    struct iovec *iov = prefix_len ? all : all + 1;
+    size_t n_iov = (prefix_len ? 3 : 2) - (data_len ? 0 : 1);
     union {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
     } ctl;
-    struct msghdr m = {.msg_iov = iov, .msg_iovlen = data_len ? 2 : 1};
+    struct msghdr m = {.msg_iov = iov, .msg_iovlen = n_iov};
     if (pass_fd >= 0) {
         m.msg_control = ctl.buf;
         m.msg_controllen = sizeof(ctl.buf);

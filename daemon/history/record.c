@@ -107,10 +107,21 @@ static void hrec_copy_fields(struct hrec *r, const struct rec_event *e)
     }
 }
 
+/* A driver's report of completing a request: the daemon records the completion itself (with
+ * what the application got back), and insert_driver_event() ignores the report. */
+static bool hrec_redundant(const struct rec_event *e)
+{
+    const Dmaemu__DriverEvent *d = e->driver;
+    return e->kind == REC_DRIVER_EVENT && d->kind != NULL && d->phase != NULL &&
+           strcmp(d->kind, "request") == 0 && strcmp(d->phase, "completed") == 0;
+}
+
 struct hrec *hrec_copy(const struct rec_event *e)
 {
     if (e->kind == REC_REGION_MAP || e->kind == REC_REGION_UNMAP)
         return NULL; /* mappings are not history users ask about */
+    if (hrec_redundant(e))
+        return NULL; /* not even copied: the event loop pays for every copy */
     struct hrec *r = calloc(1, sizeof(*r));
     if (r == NULL)
         return NULL;

@@ -181,6 +181,10 @@ static void *writer_thread(void *arg)
 int history_start(const struct history_options *o, char *err, size_t errlen)
 {
     hist.opt = *o;
+    /* SQLite's allocation statistics take a global mutex on every allocation, and the writer
+     * allocates for every row; nothing reads them. Only possible before SQLite initialises
+     * (the first start; later calls fail harmlessly). */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     if (hist.opt.batch_ms == 0)
         hist.opt.batch_ms = 200;
     if (history_db_open(o->path, false, &hist.db, err, errlen) < 0)

@@ -43,6 +43,14 @@ void dmaemu_shim_wpp_cleanup(void);
 int dmaemu_shim_wpp_vformat(char *out, unsigned cap, const char *func, const char *fmt,
                             va_list ap);
 
+/*
+ * Instrumentation, the one exception to "drivers never call these by name": inside
+ * EvtInterruptIsr, the daemon's CLOCK_REALTIME stamp (ns) of the assertion being served (0
+ * when unknown). A measuring driver on the daemon's machine (tests/bench) subtracts it from
+ * its own clock_gettime(CLOCK_REALTIME) to get the interrupt latency up to its ISR.
+ */
+uint64_t dmaemu_shim_interrupt_raised_ns(void);
+
 /* ASSERT() in a driver: a verifier finding with the expression and place. */
 void dmaemu_shim_assert_failed(const char *expr, const char *file, int line);
 

@@ -29,14 +29,19 @@ struct shim_interrupt {
 
 static struct {
     pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool asserted; /* INTA as the daemon last reported it */
-    bool armed;    /* interrupts connected and not silenced by a storm */
+    /* One condition per thread: a line change must not wake the DPC thread, nor a queued DPC
+     * the ISR thread (a wasted context switch on the interrupt path). */
+    pthread_cond_t isr_cond, dpc_cond;
+    bool asserted;      /* INTA as the daemon last reported it */
+    uint64_t raised_ns; /* the daemon's stamp of its last assertion */
+    bool armed;         /* interrupts connected and not silenced by a storm */
     bool dpc_pending;
     bool stop;
     pthread_t isr_thread, dpc_thread;
     bool threads_started;
-} line = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+} line = {.lock = PTHREAD_MUTEX_INITIALIZER,
+          .isr_cond = PTHREAD_COND_INITIALIZER,
+          .dpc_cond = PTHREAD_COND_INITIALIZER};
 
 #define INTR(h, api) SHIM_CHECK(h, SHIM_INTERRUPT, struct shim_interrupt, api)
 
@@ -136,7 +141,7 @@ BOOLEAN WdfInterruptQueueDpcForIsr(WDFINTERRUPT Interrupt)
         return FALSE;
     pthread_mutex_lock(&line.lock);
     line.dpc_pending = true;
-    pthread_cond_broadcast(&line.cond);
+    pthread_cond_broadcast(&line.dpc_cond);
     pthread_mutex_unlock(&line.lock);
     return TRUE;
 }
@@ -147,8 +152,18 @@ void shim_interrupt_line(void *arg, enum dmaemu_irq_kind kind, unsigned index, b
 {
     pthread_mutex_lock(&line.lock);
     line.asserted = asserted;
-    pthread_cond_broadcast(&line.cond);
+    if (asserted)
+        line.raised_ns = dmaemu_interrupt_raised_ns();
+    pthread_cond_broadcast(&line.isr_cond);
     pthread_mutex_unlock(&line.lock);
+}
+
+/* The assertion the ISR thread is serving, for dmaemu_shim_interrupt_raised_ns(). */
+static _Thread_local uint64_t isr_raised_ns;
+
+uint64_t dmaemu_shim_interrupt_raised_ns(void)
+{
+    return isr_raised_ns;
 }
 
 static bool isr_pass(struct shim_device *d)
@@ -174,9 +189,10 @@ static void *isr_thread(void *arg)
     pthread_mutex_lock(&line.lock);
     while (!line.stop) {
         if (!(line.asserted && line.armed)) {
-            pthread_cond_wait(&line.cond, &line.lock);
+            pthread_cond_wait(&line.isr_cond, &line.lock);
             continue;
         }
+        isr_raised_ns = line.raised_ns;
         pthread_mutex_unlock(&line.lock);
         bool claimed = isr_pass(shim.device);
         dmaemu_ping(shim.conn); /* the ISR's writes reach the device and any deassert us */
@@ -221,12 +237,13 @@ static void *dpc_thread(void *arg)
     pthread_mutex_lock(&line.lock);
     while (!line.stop) {
         if (!line.dpc_pending) {
-            pthread_cond_wait(&line.cond, &line.lock);
+            pthread_cond_wait(&line.dpc_cond, &line.lock);
             continue;
         }
         line.dpc_pending = false;
         pthread_mutex_unlock(&line.lock);
         run_dpcs(shim.device);
+        shim_flush_reports();
         pthread_mutex_lock(&line.lock);
     }
     pthread_mutex_unlock(&line.lock);
@@ -265,7 +282,7 @@ NTSTATUS shim_interrupts_connect(struct shim_device *d)
     }
     pthread_mutex_lock(&line.lock);
     line.armed = d->interrupts != NULL;
-    pthread_cond_broadcast(&line.cond);
+    pthread_cond_broadcast(&line.isr_cond);
     pthread_mutex_unlock(&line.lock);
     return STATUS_SUCCESS;
 }
@@ -281,7 +298,8 @@ void shim_interrupts_disconnect(struct shim_device *d)
     pthread_mutex_lock(&line.lock);
     line.armed = false;
     line.stop = true;
-    pthread_cond_broadcast(&line.cond);
+    pthread_cond_broadcast(&line.isr_cond);
+    pthread_cond_broadcast(&line.dpc_cond);
     pthread_mutex_unlock(&line.lock);
     if (line.threads_started) {
         pthread_join(line.isr_thread, NULL);

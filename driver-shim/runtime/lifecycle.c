@@ -24,7 +24,7 @@ static int lifecycle_fail(const char *step, NTSTATUS st)
              shim_status_name(st, buf, sizeof(buf)), (unsigned)st);
     struct dmaemu_driver_event e = {
         .kind = "lifecycle", .phase = step, .status = st, .text = "failed"};
-    shim_report(&e);
+    shim_report_now(&e); /* the process ends next */
     return SHIM_EXIT_DRIVER_FAILED;
 }
 

@@ -64,6 +64,7 @@ void shim_run_passive(void)
         pthread_mutex_unlock(&passive.lock);
         shim_irql = PASSIVE_LEVEL;
         it->fn(it->arg);
+        shim_flush_reports();
         free(it);
         pthread_mutex_lock(&passive.lock);
     }

@@ -136,7 +136,13 @@ struct shim {
 extern struct shim shim;
 
 /* Reports an event to the daemon for the history (never fails the caller). */
+/* Reports to the daemon's history, batched: they go with the driver's next frame to the
+ * daemon, or at shim_flush_reports(), which each thread running driver callbacks calls when
+ * a callback (or a pass of them) returns. */
 void shim_report(const struct dmaemu_driver_event *e);
+void shim_flush_reports(void);
+/* Unbatched, for what must arrive even if the process ends next (findings, failures). */
+void shim_report_now(const struct dmaemu_driver_event *e);
 void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *shim_status_name(NTSTATUS status, char *buf, size_t cap);
 

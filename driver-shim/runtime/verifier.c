@@ -52,6 +52,18 @@ const char *shim_status_name(NTSTATUS status, char *buf, size_t cap)
 void shim_report(const struct dmaemu_driver_event *e)
 {
     if (shim.conn != NULL)
+        dmaemu_report_event_batched(shim.conn, e);
+}
+
+void shim_flush_reports(void)
+{
+    if (shim.conn != NULL)
+        dmaemu_flush_reports(shim.conn);
+}
+
+void shim_report_now(const struct dmaemu_driver_event *e)
+{
+    if (shim.conn != NULL)
         dmaemu_report_event(shim.conn, e);
 }
 
@@ -101,7 +113,7 @@ void shim_verifier(unsigned code, uint64_t p1, uint64_t p2, uint64_t p3, const c
                                     .code = code,
                                     .params = params,
                                     .param_count = 3};
-    shim_report(&e);
+    shim_report_now(&e);
     if (!shim.opt.verifier_log_only)
         shim_verifier_stop();
 }
