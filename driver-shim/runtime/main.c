@@ -3,7 +3,7 @@
  * driver's life (lifecycle.c).
  *
  *   DRIVER --device NAME [--daemon URI] [--token-file PATH] [--verifier=fatal|log]
- *          [--fragment] [--high-dma]
+ *          [--fragment] [--high-dma] [--trace-level LEVEL]
  *
  * Exit status: 0 stopped normally, 1 runtime failure (daemon lost, device unavailable),
  * 2 usage, 3 stopped by the verifier, 4 DriverEntry or power-up failed.
@@ -22,14 +22,39 @@ static void usage(FILE *out, const char *prog)
 {
     fprintf(out,
             "usage: %s --device NAME [--daemon URI] [--token-file PATH] [--verifier=fatal|log]\n"
-            "          [--fragment] [--high-dma]\n"
+            "          [--fragment] [--high-dma] [--trace-level LEVEL]\n"
             "Runs this KMDF driver against device NAME emulated by dmaemud.\n"
             "  --daemon URI       unix:PATH or tcp://HOST:PORT (env DMAEMU_DAEMON)\n"
             "  --token-file PATH  token for a TCP daemon (env DMAEMU_TOKEN_FILE)\n"
             "  --verifier=log     record verifier findings and go on (default: stop)\n"
             "  --fragment         give DMA buffers scattered bus pages\n"
-            "  --high-dma         place 64-bit profiles' buffers above 4 GiB\n",
+            "  --high-dma         place 64-bit profiles' buffers above 4 GiB\n"
+            "  --trace-level L    WPP messages traced: off, critical, error, warning,\n"
+            "                     information (default) or verbose (env DMAEMU_TRACE_LEVEL)\n",
             prog);
+}
+
+/* "verbose", "information", ... or the TRACE_LEVEL_* number; -1 for anything else. */
+static int trace_level_parse(const char *s)
+{
+    static const char *const names[] = {"off",     "critical",    "error",
+                                        "warning", "information", "verbose"};
+    for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+        if (strcmp(s, names[i]) == 0 || (s[0] == '0' + i && s[1] == '\0'))
+            return i;
+    return -1;
+}
+
+static int trace_level_set(const char *prog, const char *value, const char *where)
+{
+    int level = trace_level_parse(value);
+    if (level < 0) {
+        fprintf(stderr, "%s: %s '%s': use off, critical, error, warning, information or verbose\n",
+                prog, where, value);
+        return -1;
+    }
+    shim.opt.trace_level = (unsigned)level;
+    return 0;
 }
 
 static int parse_options(int argc, char **argv)
@@ -41,12 +66,17 @@ static int parse_options(int argc, char **argv)
         {"verifier", required_argument, NULL, 'v'},
         {"fragment", no_argument, NULL, 'f'},
         {"high-dma", no_argument, NULL, 'H'},
+        {"trace-level", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int opt;
     shim.opt.daemon = getenv("DMAEMU_DAEMON");
     shim.opt.token_file = getenv("DMAEMU_TOKEN_FILE");
+    shim.opt.trace_level = SHIM_TRACE_LEVEL_DEFAULT;
+    const char *env_level = getenv("DMAEMU_TRACE_LEVEL");
+    if (env_level != NULL && trace_level_set(argv[0], env_level, "DMAEMU_TRACE_LEVEL") < 0)
+        return 2;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
         case 'd': shim.opt.device = optarg; break;
@@ -54,6 +84,10 @@ static int parse_options(int argc, char **argv)
         case 't': shim.opt.token_file = optarg; break;
         case 'f': shim.opt.fragment = true; break;
         case 'H': shim.opt.high_dma = true; break;
+        case 'T':
+            if (trace_level_set(argv[0], optarg, "--trace-level") < 0)
+                return 2;
+            break;
         case 'v':
             if (strcmp(optarg, "log") != 0 && strcmp(optarg, "fatal") != 0) {
                 fprintf(stderr, "%s: --verifier takes fatal or log\n", argv[0]);

@@ -118,9 +118,13 @@ struct shim_options {
     const char *daemon;
     const char *token_file;
     bool verifier_log_only;
-    bool fragment; /* scatter bus pages */
-    bool high_dma; /* 64-bit profiles' buffers above 4 GiB */
+    bool fragment;        /* scatter bus pages */
+    bool high_dma;        /* 64-bit profiles' buffers above 4 GiB */
+    unsigned trace_level; /* WPP messages above this TRACE_LEVEL_* are dropped; 0: all */
 };
+
+/* The default --trace-level: what a WPP session is usually started with (tracelog -level 4). */
+#define SHIM_TRACE_LEVEL_DEFAULT 4 /* TRACE_LEVEL_INFORMATION */
 
 struct shim {
     struct shim_options opt;

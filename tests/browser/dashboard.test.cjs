@@ -27,7 +27,7 @@ before(async () => {
   if (!fs.existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: install Debian's chromium (scripts/deps.sh test does)`);
   fs.mkdirSync(artifacts, { recursive: true });
   daemon = await Daemon.start(work, { db: path.join(work, 'history.db') });
-  driver = spawnLogged(process.env.PCI9656_DRIVER, ['--device', 'plx0', '--daemon', daemon.unix], path.join(work, 'driver.log'));
+  driver = spawnLogged(process.env.PCI9656_DRIVER, ['--device', 'plx0', '--daemon', daemon.unix, '--trace-level=verbose'], path.join(work, 'driver.log'));
   await daemon.waitFor(async () => (await daemon.api('/api/devices')).devices[0].state === 'owned', 'the driver to attach to plx0');
   // Known requests first (a write and a read that the filter tests can find), then steady traffic.
   await run(process.env.DMAEMU_CLI, ['--daemon', daemon.unix, 'io', 'write', 'plx0', '--size', '64K', '--pattern', 'random:7']);

@@ -1285,6 +1285,55 @@ static void *pstress_main(void *arg)
     return NULL;
 }
 
+/* WPP messages reach the history up to the driver's --trace-level: information by default
+ * (the sample traces each transfer at verbose), verbose on request, none when off; a level
+ * the shim does not know stops the driver with a message. */
+static void test_trace_levels(void **state)
+{
+    static const struct {
+        const char *option;
+        int64_t max_level; /* of the run's trace rows; 0: none */
+    } runs[] = {{NULL, 4}, {"--trace-level=verbose", 5}, {"--trace-level=off", 0}};
+    h_start(pci_config, NULL);
+    for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+        struct drv *d = drv_start(&fx, PCI9656_DRIVER_PATH, "plx0", runs[i].option);
+        dmaemu_t *app = fx_connect(&fx, DMAEMU_ROLE_APP, "trace-app");
+        dmaemu_file_t *f = h_open(app, "plx0");
+        pci9656_wait_serving(d, f);
+        req(app, f, "plx0", T_WRITE, 0, 4096);
+        req(app, f, "plx0", T_READ, 0, 4096);
+        drv_stop(&fx, d, 0);
+        h_close_conn(app);
+    }
+    struct drv *bad = drv_start(&fx, PCI9656_DRIVER_PATH, "plx0", "--trace-level=loud");
+    drv_expect_exit(&fx, bad, 2, DRV_EXIT_TIMEOUT_MS);
+    char *log = drv_slurp(bad->log);
+    bool says = strstr(log, "--trace-level 'loud'") != NULL && strstr(log, "verbose") != NULL;
+    free(log);
+    if (!says)
+        hfail("--trace-level=loud: the driver's message does not name the option and the levels");
+    int code = h_term();
+    if (code != 0)
+        hfail("dmaemud exited with %d after SIGTERM, expected 0", code);
+
+    sqlite3 *db = db_open(db_path, false);
+    sqlite3_stmt *st =
+        db_prepare(db, "SELECT COUNT(t.id), COALESCE(MAX(t.level), 0) FROM sessions s "
+                       "LEFT JOIN traces t ON t.session_id = s.id WHERE s.role = "
+                       "'driver' GROUP BY s.id ORDER BY s.id");
+    for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+        if (sqlite3_step(st) != SQLITE_ROW)
+            hfail("no driver session for run %zu", i);
+        int64_t count = sqlite3_column_int64(st, 0), max = sqlite3_column_int64(st, 1);
+        if (max != runs[i].max_level || (runs[i].max_level > 0) != (count > 0))
+            hfail("%s: %lld trace rows up to level %lld, expected up to %lld",
+                  runs[i].option ? runs[i].option : "the default level", (long long)count,
+                  (long long)max, (long long)runs[i].max_level);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 static void test_stress_pci9656(void **state)
 {
     h_start(pci_config, NULL);
@@ -2785,6 +2834,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         H_TEST(test_stress_consistency),
         H_TEST(test_stress_pci9656),
+        H_TEST(test_trace_levels),
         H_TEST(test_show_pci9656),
         H_TEST(test_show_pci9656_fragment),
         H_TEST(test_filters),
