@@ -24,9 +24,21 @@ struct hrec {
     char *sg_json; /* a transfer's SG list, "[[addr,len],...]" (malloc'd) */
     uint64_t *sg;  /* the same, as addr/len pairs, for linking DMA operations */
     unsigned sg_count;
+    /* What hrec_coalesce found in this event's batch (see coalesce.c). */
+    const struct hrec *end;      /* a start: the event that ends it, later in the batch */
+    const struct hrec *dispatch; /* a request's submission: its dispatch to the driver */
+    unsigned transfers;          /* a transaction's start: transfers started in the batch */
+    bool absorbed;               /* an end or dispatch its start's row already holds */
+    bool counted;                /* a transfer start its transaction's row already counts */
 };
 
 struct hrec *hrec_copy(const struct rec_event *e);
+/*
+ * Within one batch, folds the ends of requests, transactions and transfers (and a request's
+ * dispatch) into the events that start them, so each becomes one INSERT instead of an INSERT
+ * and later UPDATEs. Runs again from scratch on every batch handed to the writer.
+ */
+void hrec_coalesce(struct hrec *batch);
 void hrec_free(struct hrec *r);
 void hrec_free_list(struct hrec *r);
 

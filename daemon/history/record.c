@@ -196,19 +196,19 @@ static const char *const statements[S_COUNT] = {
     [S_FAULT] = "INSERT INTO faults(run_id,device,session_id,what,addr,channel,time_ns) "
                 "VALUES(?1,?2," SID(3) ",?4,?5,?6,?7)",
     [S_REQ_SUBMIT] = "INSERT INTO requests(run_id,number,device,app_session_id,"
-                     "driver_session_id,type,length,offset,ioctl_code,submitted_ns) VALUES(?1,?2,"
-                     "?3," SID(4) "," SID(5) ",?6,?7,?8,?9,?10)",
+                     "driver_session_id,type,length,offset,ioctl_code,submitted_ns,dispatched_ns,"
+                     "status,information,completed_ns) VALUES(?1,?2,?3," SID(4) "," SID(
+                         5) ",?6,?7,?8,?9,?10,?11,?12,?13,?14)",
     [S_REQ_COMPLETE] = "UPDATE requests SET status=?3,information=?4,completed_ns=?5 WHERE "
                        "run_id=?1 AND number=?2",
     [S_REQ_DISPATCH] = "UPDATE requests SET dispatched_ns=?3 WHERE run_id=?1 AND number=?2",
     [S_TXN_START] = "INSERT INTO transactions(run_id,session_id,txn_no,device,request_id,"
-                    "direction,length,started_ns,profile) VALUES(?1," SID(
-                        2) ",?3,?4,"
-                           "(SELECT id FROM requests WHERE run_id=?1 AND number=?5),?6,?7,?8,?9)",
+                    "direction,length,started_ns,profile,bytes,status,ended_ns,transfers) "
+                    "VALUES(?1," SID(2) ",?3,?4,(SELECT id FROM requests WHERE run_id=?1 AND "
+                                        "number=?5),?6,?7,?8,?9,?10,?11,?12,?13)",
     [S_TXN_END] = "UPDATE transactions SET bytes=?4,status=?5,ended_ns=?6 WHERE id=" TXN_OF(2, 3),
-    [S_XFER_START] =
-        "INSERT INTO transfers(transaction_id,seq,length,sg,programmed_ns) VALUES(" TXN_OF(
-            2, 3) ",?4,?5,?6,?7)",
+    [S_XFER_START] = "INSERT INTO transfers(transaction_id,seq,length,sg,programmed_ns,"
+                     "completed_ns,how) VALUES(" TXN_OF(2, 3) ",?4,?5,?6,?7,?8,?9)",
     [S_XFER_END] =
         "UPDATE transfers SET completed_ns=?5,how='completed' WHERE transaction_id=" TXN_OF(
             2, 3) " AND seq=?4",
@@ -389,10 +389,21 @@ static int insert_interrupt(struct hwriter *w, const struct hrec *r, const char 
     return run(st);
 }
 
+/* Binds v, or NULL when the row's end is not known yet (statements keep old bindings). */
+static void bind_known(sqlite3_stmt *st, int i, bool known, int64_t v)
+{
+    if (known)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
 static int insert_request(struct hwriter *w, const struct hrec *r)
 {
     sqlite3_stmt *st;
-    if (r->u[1]) { /* completed */
+    if (r->absorbed)
+        return SQLITE_OK; /* the submission's row holds it */
+    if (r->u[1]) {        /* completed */
         st = stmt(w, S_REQ_COMPLETE);
         sqlite3_bind_int64(st, 2, (int64_t)r->u[0]);
         sqlite3_bind_int64(st, 3, r->i[0]);
@@ -410,6 +421,11 @@ static int insert_request(struct hwriter *w, const struct hrec *r)
     sqlite3_bind_int64(st, 8, (int64_t)r->u[5]);
     sqlite3_bind_int64(st, 9, (int64_t)r->u[6]);
     sqlite3_bind_int64(st, 10, (int64_t)r->time_ns);
+    const struct hrec *d = r->dispatch, *c = r->end;
+    bind_known(st, 11, d != NULL, d ? (int64_t)d->time_ns : 0);
+    bind_known(st, 12, c != NULL, c ? c->i[0] : 0);
+    bind_known(st, 13, c != NULL, c ? (int64_t)c->u[7] : 0);
+    bind_known(st, 14, c != NULL, c ? (int64_t)c->time_ns : 0);
     return run(st);
 }
 
@@ -450,9 +466,16 @@ static int insert_transaction(struct hwriter *w, const struct hrec *r)
         sqlite3_bind_int64(st, 7, (int64_t)r->u[3]);
         sqlite3_bind_int64(st, 8, (int64_t)r->time_ns);
         bind_text(st, 9, r->text); /* the shim names the profile */
+        const struct hrec *e = r->end;
+        bind_known(st, 10, e != NULL, e ? (int64_t)e->u[4] : 0);
+        bind_known(st, 11, e != NULL, e ? e->i[0] : 0);
+        bind_known(st, 12, e != NULL, e ? (int64_t)e->time_ns : 0);
+        sqlite3_bind_int64(st, 13, r->transfers);
         return run(st);
     }
     hactive_remove(w, r->device, r->session, r->u[1]);
+    if (r->absorbed)
+        return SQLITE_OK;
     sqlite3_stmt *st = txn_stmt(w, S_TXN_END, r);
     sqlite3_bind_int64(st, 4, (int64_t)r->u[4]);
     sqlite3_bind_int64(st, 5, r->i[0]);
@@ -463,6 +486,8 @@ static int insert_transaction(struct hwriter *w, const struct hrec *r)
 static int insert_transfer(struct hwriter *w, const struct hrec *r)
 {
     if (strcmp(r->s2, "programmed") != 0) {
+        if (r->absorbed)
+            return SQLITE_OK;
         sqlite3_stmt *st = txn_stmt(w, S_XFER_END, r);
         sqlite3_bind_int64(st, 4, (int64_t)r->u[2]);
         sqlite3_bind_int64(st, 5, (int64_t)r->time_ns);
@@ -473,10 +498,17 @@ static int insert_transfer(struct hwriter *w, const struct hrec *r)
     sqlite3_bind_int64(st, 5, (int64_t)r->u[3]);
     bind_text(st, 6, r->sg_json);
     sqlite3_bind_int64(st, 7, (int64_t)r->time_ns);
+    bind_known(st, 8, r->end != NULL, r->end ? (int64_t)r->end->time_ns : 0);
+    if (r->end != NULL)
+        sqlite3_bind_text(st, 9, "completed", -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 9);
     int rc = run(st);
     if (rc == SQLITE_OK)
         hactive_add(w, r, sqlite3_last_insert_rowid(w->db));
-    return rc == SQLITE_OK ? run(txn_stmt(w, S_TXN_COUNT, r)) : rc;
+    if (rc != SQLITE_OK || r->counted)
+        return rc; /* counted: its transaction's row, in this batch, has the count */
+    return run(txn_stmt(w, S_TXN_COUNT, r));
 }
 
 static int insert_text(struct hwriter *w, const struct hrec *r, int which)
@@ -500,6 +532,8 @@ static int insert_driver_event(struct hwriter *w, const struct hrec *r)
 {
     const char *kind = r->s1;
     if (strcmp(kind, "request") == 0 && strcmp(r->s2, "dispatched") == 0) {
+        if (r->absorbed)
+            return SQLITE_OK;
         sqlite3_stmt *st = stmt(w, S_REQ_DISPATCH);
         sqlite3_bind_int64(st, 2, (int64_t)r->u[0]);
         sqlite3_bind_int64(st, 3, (int64_t)r->time_ns);

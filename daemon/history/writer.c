@@ -78,6 +78,7 @@ static void history_sink(void *arg, const struct rec_event *e)
 static bool writer_commit(struct hrec *batch, const char **why)
 {
     sqlite3 *db = hist.db;
+    hrec_coalesce(batch);
     int rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
     for (struct hrec *r = batch; rc == SQLITE_OK && r != NULL; r = r->next) {
         rc = hwriter_insert(&hist.w, r);
