@@ -27,6 +27,17 @@ static void put(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
+/* put() of "a<sep>b": a driver event's callback and direction share one field. */
+static void put_joined(char *dst, size_t cap, const char *a, char sep, const char *b)
+{
+    put(dst, cap, a);
+    size_t n = strlen(dst);
+    if (n + 1 < cap) {
+        dst[n] = sep;
+        put(dst + n + 1, cap - n - 1, b);
+    }
+}
+
 static char *sg_to_json(const Dmaemu__DriverEvent *d)
 {
     size_t cap = 4 + d->n_sg * 48;
@@ -45,8 +56,7 @@ static void hrec_copy_driver(struct hrec *r, const Dmaemu__DriverEvent *d)
 {
     put(r->s1, sizeof(r->s1), d->kind);
     put(r->s2, sizeof(r->s2), d->phase);
-    snprintf(r->s3, sizeof(r->s3), "%s\t%s", d->callback ? d->callback : "",
-             d->direction ? d->direction : "");
+    put_joined(r->s3, sizeof(r->s3), d->callback, '\t', d->direction);
     r->u[0] = d->request;
     r->u[1] = d->transaction;
     r->u[2] = d->transfer;
