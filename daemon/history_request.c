@@ -17,6 +17,7 @@ struct history_job {
     struct server *server;
     uint64_t session_id; /* the session may close while the query runs */
     uint32_t request_id;
+    enum session_stream stream; /* the reply goes back on it */
     char *kind, *params, *path;
     char *answer; /* JSON */
     char err[512];
@@ -63,6 +64,8 @@ static void history_job_done(uv_work_t *w, int status)
 {
     struct history_job *j = w->data;
     struct session *s = history_job_session(j);
+    if (s != NULL)
+        session_resume_stream(s, j->stream);
     if (s != NULL && j->answer != NULL) {
         Dmaemu__HistoryReply r = DMAEMU__HISTORY_REPLY__INIT;
         r.json = j->answer;
@@ -71,6 +74,8 @@ static void history_job_done(uv_work_t *w, int status)
     } else if (s != NULL) {
         session_error(s, j->request_id, DMAEMU__ERROR_CODE__E_INVALID, "%s", j->err);
     }
+    if (s != NULL)
+        session_resume_stream(s, SESSION_STREAM_MAIN);
     free(j->answer);
     free(j->kind);
     free(j->params);
@@ -101,6 +106,7 @@ HANDLER(session_history_query)
     j->server = s->server;
     j->session_id = s->id;
     j->request_id = id;
+    j->stream = s->stream;
     j->work.data = j;
     uv_queue_work(s->server->loop, &j->work, history_job_run, history_job_done);
 }

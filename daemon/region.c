@@ -24,7 +24,7 @@
 static int region_map_fd(struct session *s, uint32_t id, const Dmaemu__RegionMap *m,
                          struct bus_region *r)
 {
-    int fd = conn_take_fd(&s->conn);
+    int fd = session_take_fd(s);
     if (fd < 0) {
         session_error(s, id, DMAEMU__ERROR_CODE__E_INVALID,
                       "RegionMap announces a memfd but none arrived with it");

@@ -81,6 +81,12 @@ static void session_on_close(struct conn *c, const char *reason)
         recorder_emit(&e);
     }
     server_remove_session(s->server, s);
+    if (session_calls_closed_main(s))
+        session_free(s);
+}
+
+void session_free(struct session *s)
+{
     free(s);
 }
 
@@ -93,7 +99,24 @@ void session_send(struct session *s, uint16_t type, uint16_t flags, uint32_t id,
         session_close(s, "out of memory encoding a frame");
         return;
     }
+    struct conn *calls = session_calls_route(s, flags);
+    if (calls != NULL) {
+        conn_send(calls, buf, len, data, data_len);
+        return;
+    }
+    s->main_sent++;
     conn_send(&s->conn, buf, len, data, data_len);
+}
+
+void session_resume_stream(struct session *s, enum session_stream stream)
+{
+    s->stream = stream;
+}
+
+int session_take_fd(struct session *s)
+{
+    struct conn *calls = session_calls_conn(s);
+    return conn_take_fd(s->stream == SESSION_STREAM_CALLS && calls ? calls : &s->conn);
 }
 
 void session_error(struct session *s, uint32_t id, int code, const char *fmt, ...)
@@ -237,6 +260,18 @@ static void session_ping(struct session *s, uint32_t id, ProtobufCMessage *msg, 
     session_send(s, DMAEMU__MSG_TYPE__MSG_PONG, FRAME_REPLY, id, &p.base, NULL, 0);
 }
 
+/* A local driver's second stream, for its synchronous calls (session_calls.c). */
+static void session_call_channel(struct session *s, uint32_t id, ProtobufCMessage *msg,
+                                 struct frame *f)
+{
+    if (s->stream != SESSION_STREAM_MAIN) {
+        session_error(s, id, DMAEMU__ERROR_CODE__E_INVALID,
+                      "CallChannel sent on the call channel: send it on the first stream");
+        return;
+    }
+    session_calls_open(s, id, session_take_fd(s));
+}
+
 /* Dispatch --------------------------------------------------------------------------------------
  */
 
@@ -263,6 +298,7 @@ static const struct {
     {DMAEMU__MSG_TYPE__MSG_IO_OPEN, ROLE(APP), io_open_request},
     {DMAEMU__MSG_TYPE__MSG_IO_CLOSE, ROLE(APP), io_close_request},
     {DMAEMU__MSG_TYPE__MSG_IO_REQUEST, ROLE(APP), io_submit_request},
+    {DMAEMU__MSG_TYPE__MSG_CALL_CHANNEL, ROLE(DRIVER), session_call_channel},
 };
 
 static void session_dispatch(struct session *s, struct frame *f, ProtobufCMessage *msg)
@@ -285,7 +321,11 @@ static void session_dispatch(struct session *s, struct frame *f, ProtobufCMessag
 
 static void session_on_frame(struct conn *c, struct frame *f)
 {
-    struct session *s = (struct session *)c;
+    session_handle_frame((struct session *)c, f);
+}
+
+void session_handle_frame(struct session *s, struct frame *f)
+{
     if (f->h.flags & FRAME_REPLY) {
         if (!s->greeted)
             session_refuse(s, 0, DMAEMU__ERROR_CODE__E_PROTOCOL, "reply before Hello");

@@ -41,6 +41,8 @@ static const struct {
     MSG_ENTRY(MSG_DRIVER_EVENT, dmaemu__driver_event__descriptor, "DriverEvent"),
     MSG_ENTRY(MSG_HISTORY_QUERY, dmaemu__history_query__descriptor, "HistoryQuery"),
     MSG_ENTRY(MSG_HISTORY_REPLY, dmaemu__history_reply__descriptor, "HistoryReply"),
+    MSG_ENTRY(MSG_CALL_CHANNEL, dmaemu__call_channel__descriptor, "CallChannel"),
+    MSG_ENTRY(MSG_FENCE, dmaemu__fence__descriptor, "Fence"),
 };
 
 #define MSG_TABLE_LEN (sizeof(msg_table) / sizeof(msg_table[0]))

@@ -25,7 +25,17 @@ static _Thread_local uint64_t irq_raised_ns;    /* during an interrupt callback 
 
 /* Sending -------------------------------------------------------------------------------------- */
 
-static int conn_send(dmaemu_t *c, uint16_t type, uint16_t flags, uint32_t id,
+/* The stream batched reports and the frames of the driver's own threads go on. */
+static int conn_calls_fd(const dmaemu_t *c)
+{
+    return c->call_fd >= 0 ? c->call_fd : c->fd;
+}
+
+/*
+ * Sends one frame. The event thread, and requests whose replies it must handle (async),
+ * use the main stream; every other thread the call channel, where there is one.
+ */
+static int conn_send(dmaemu_t *c, bool main_stream, uint16_t type, uint16_t flags, uint32_t id,
                      const ProtobufCMessage *body, const void *data, size_t data_len, int pass_fd)
 {
     size_t len;
@@ -33,9 +43,13 @@ static int conn_send(dmaemu_t *c, uint16_t type, uint16_t flags, uint32_t id,
     if (hdr == NULL)
         return dmaemu_fail(DMAEMU_E_NO_MEMORY, "out of memory encoding a frame");
     pthread_mutex_lock(&c->write_lock);
+    bool on_main = main_stream || event_thread_of == c || c->call_fd < 0;
+    int fd = on_main ? c->fd : c->call_fd;
     /* Batched reports go first, in the same system call: their order is kept. */
-    int rc = socket_send_frames(c->fd, c->batch, c->batch_len, hdr, len, data, data_len, pass_fd);
-    c->batch_len = 0; /* sent, or the connection is dead */
+    size_t batch = fd == conn_calls_fd(c) ? c->batch_len : 0;
+    int rc = socket_send_frames(fd, c->batch, batch, hdr, len, data, data_len, pass_fd);
+    if (batch > 0)
+        c->batch_len = 0; /* sent, or the connection is dead */
     pthread_mutex_unlock(&c->write_lock);
     free(hdr);
     return rc;
@@ -61,7 +75,7 @@ static int conn_batch_append(dmaemu_t *c, const uint8_t *frame, size_t len)
     memcpy(c->batch + c->batch_len, frame, len);
     c->batch_len += len;
     if (c->batch_len >= CLIENT_BATCH_MAX) {
-        rc = socket_send_frames(c->fd, c->batch, c->batch_len, NULL, 0, NULL, 0, -1);
+        rc = socket_send_frames(conn_calls_fd(c), c->batch, c->batch_len, NULL, 0, NULL, 0, -1);
         c->batch_len = 0;
     }
     pthread_mutex_unlock(&c->write_lock);
@@ -86,7 +100,7 @@ int conn_flush_batch(dmaemu_t *c)
     int rc = 0;
     pthread_mutex_lock(&c->write_lock);
     if (c->batch_len > 0 && c->connected)
-        rc = socket_send_frames(c->fd, c->batch, c->batch_len, NULL, 0, NULL, 0, -1);
+        rc = socket_send_frames(conn_calls_fd(c), c->batch, c->batch_len, NULL, 0, NULL, 0, -1);
     c->batch_len = 0;
     pthread_mutex_unlock(&c->write_lock);
     return rc;
@@ -95,7 +109,7 @@ int conn_flush_batch(dmaemu_t *c)
 void conn_reply(dmaemu_t *c, uint16_t type, uint32_t id, const ProtobufCMessage *body,
                 const void *data, size_t data_len)
 {
-    conn_send(c, type, FRAME_REPLY, id, body, data, data_len, -1);
+    conn_send(c, false, type, FRAME_REPLY, id, body, data, data_len, -1);
 }
 
 void conn_reply_error(dmaemu_t *c, uint32_t id, int wire_code, const char *msg)
@@ -110,7 +124,7 @@ int conn_post(dmaemu_t *c, uint16_t type, const ProtobufCMessage *body)
 {
     if (!c->connected)
         return dmaemu_fail(DMAEMU_E_DISCONNECTED, "not connected to the daemon");
-    return conn_send(c, type, 0, 0, body, NULL, 0, -1);
+    return conn_send(c, false, type, 0, 0, body, NULL, 0, -1);
 }
 
 /* Requests ---------------------------------------------------------------------------------------
@@ -145,7 +159,7 @@ static int conn_result(dmaemu_t *c, struct waiter *w, uint16_t reply_type)
 }
 
 /* Registers w under a fresh id and sends the request; on failure w is unregistered. */
-static int conn_send_call(dmaemu_t *c, const struct call *call, struct waiter *w)
+static int conn_send_call(dmaemu_t *c, const struct call *call, struct waiter *w, bool async)
 {
     pthread_mutex_lock(&c->lock);
     if (!c->connected) {
@@ -159,8 +173,8 @@ static int conn_send_call(dmaemu_t *c, const struct call *call, struct waiter *w
     c->waiters = w;
     pthread_mutex_unlock(&c->lock);
 
-    int rc =
-        conn_send(c, call->type, 0, w->id, call->body, call->data, call->data_len, call->pass_fd);
+    int rc = conn_send(c, async, call->type, 0, w->id, call->body, call->data, call->data_len,
+                       call->pass_fd);
     if (rc < 0) {
         pthread_mutex_lock(&c->lock);
         waiter_take(c, w->id);
@@ -176,8 +190,10 @@ int conn_call(dmaemu_t *c, const struct call *call, ProtobufCMessage **reply, si
                                              "hand the work to another thread");
     struct waiter w = {.rx_buf = call->rx_buf, .rx_cap = call->rx_cap};
     pthread_cond_init(&w.cond, NULL);
-    int rc = conn_send_call(c, call, &w);
+    int rc = conn_send_call(c, call, &w, false);
     if (rc == 0) {
+        if (c->call_fd >= 0)
+            call_channel_wait(c, &w); /* the reply comes on the call channel */
         pthread_mutex_lock(&c->lock);
         while (!w.done)
             pthread_cond_wait(&w.cond, &c->lock);
@@ -196,7 +212,7 @@ int conn_call(dmaemu_t *c, const struct call *call, ProtobufCMessage **reply, si
 
 int conn_call_async(dmaemu_t *c, const struct call *call, struct waiter *w)
 {
-    return conn_send_call(c, call, w);
+    return conn_send_call(c, call, w, true);
 }
 
 /* The event thread -------------------------------------------------------------------------------
@@ -224,7 +240,7 @@ static void waiter_fill(struct waiter *w, const struct frame *f, ProtobufCMessag
     w->done = true;
 }
 
-static void conn_deliver_reply(dmaemu_t *c, const struct frame *f)
+void conn_deliver_reply(dmaemu_t *c, const struct frame *f)
 {
     ProtobufCMessage *msg = msg_decode(f);
     pthread_mutex_lock(&c->lock);
@@ -244,7 +260,7 @@ static void conn_deliver_reply(dmaemu_t *c, const struct frame *f)
         on_reply(w);
 }
 
-static void conn_posted_error(dmaemu_t *c, const Dmaemu__Error *e)
+void conn_posted_error(dmaemu_t *c, const Dmaemu__Error *e)
 {
     pthread_mutex_lock(&c->lock);
     if (c->posted_error == 0) {
@@ -320,6 +336,7 @@ static const char *conn_read_loop(dmaemu_t *c, struct frame_buf *in)
         while ((st = frame_buf_next(in, &c->limits, &f)) == FRAME_COMPLETE) {
             conn_handle_frame(c, &f);
             frame_buf_consume(in, &f);
+            call_channel_main_seen(c);
         }
         if (st < 0) {
             snprintf(why, sizeof(why), "malformed frame from the daemon: %s", frame_status_str(st));
@@ -333,6 +350,7 @@ static void conn_fail_waiters(dmaemu_t *c, const char *why)
     struct waiter *async = NULL;
     pthread_mutex_lock(&c->lock);
     c->connected = false;
+    pthread_cond_broadcast(&c->seen_cond); /* no Fence can be passed any more */
     while (c->waiters != NULL) {
         struct waiter *w = c->waiters;
         c->waiters = w->next;
@@ -362,6 +380,10 @@ static void *conn_event_thread(void *arg)
     frame_buf_init(&in);
     const char *why = conn_read_loop(c, &in);
     frame_buf_free(&in);
+    pthread_mutex_lock(&c->lock);
+    if (c->call_fd >= 0)
+        shutdown(c->call_fd, SHUT_RDWR); /* a thread reading it sees the end too */
+    pthread_mutex_unlock(&c->lock);
     conn_fail_waiters(c, why);
     pthread_mutex_lock(&c->lock);
     dmaemu_disconnect_fn fn = c->closing ? NULL : c->disconnect_fn;
@@ -416,7 +438,7 @@ static int hello_send(dmaemu_t *c, const struct dmaemu_connect_options *o, const
     h.limits = &lim;
     h.pid = (uint32_t)getpid();
     h.host = host;
-    return conn_send(c, DMAEMU__MSG_TYPE__MSG_HELLO, 0, 1, &h.base, NULL, 0, -1);
+    return conn_send(c, true, DMAEMU__MSG_TYPE__MSG_HELLO, 0, 1, &h.base, NULL, 0, -1);
 }
 
 /* Reads the one reply to Hello, before the event thread exists. */
@@ -463,18 +485,26 @@ static dmaemu_t *conn_alloc(int fd, bool remote, const struct dmaemu_connect_opt
     c->fd = fd;
     c->remote = remote;
     c->next_id = 1; /* id 1 is the hello */
+    c->call_fd = -1;
+    c->main_seen = 1; /* the HelloReply, read before the event thread starts */
     c->limits.max_body = CLIENT_MAX_BODY;
     c->limits.max_data = o->max_data ? o->max_data : CLIENT_MAX_DATA;
     pthread_mutex_init(&c->lock, NULL);
     pthread_mutex_init(&c->write_lock, NULL);
+    pthread_mutex_init(&c->call_lock, NULL);
+    pthread_cond_init(&c->seen_cond, NULL);
+    frame_buf_init(&c->call_in);
     return c;
 }
 
 static void conn_free(dmaemu_t *c)
 {
     free(c->batch);
+    call_channel_close(c);
     pthread_mutex_destroy(&c->lock);
     pthread_mutex_destroy(&c->write_lock);
+    pthread_mutex_destroy(&c->call_lock);
+    pthread_cond_destroy(&c->seen_cond);
     close(c->fd);
     free(c);
 }
@@ -503,6 +533,8 @@ int dmaemu_connect(const char *uri, const struct dmaemu_connect_options *opts, d
         c->connected = true;
         if (pthread_create(&c->thread, NULL, conn_event_thread, c) != 0)
             rc = dmaemu_fail(DMAEMU_E_SYSTEM, "cannot start the event thread");
+        else if (!remote && o->role == DMAEMU_ROLE_DRIVER)
+            call_channel_open(c);
     }
     if (rc < 0) {
         conn_free(c);
@@ -521,6 +553,8 @@ void dmaemu_close(dmaemu_t *c)
     c->closing = true;
     pthread_mutex_unlock(&c->lock);
     shutdown(c->fd, SHUT_RDWR); /* wakes the event thread with end-of-file */
+    if (c->call_fd >= 0)
+        shutdown(c->call_fd, SHUT_RDWR);
     pthread_join(c->thread, NULL);
     regions_free_all(c);
     conn_free(c);

@@ -49,7 +49,15 @@ struct dmaemu {
     size_t batch_len, batch_cap;
     struct waiter *waiters;
     uint32_t next_id;
-    atomic_bool connected; /* read without the lock by the fast paths */
+    /* The call channel (call.c): a local driver's threads send there and read its replies
+     * themselves, one at a time under call_lock. */
+    int call_fd; /* -1: none, everything on fd */
+    pthread_mutex_t call_lock;
+    struct frame_buf call_in;
+    uint64_t main_seen; /* frames the event thread handled, the HelloReply counted (lock) */
+    pthread_cond_t seen_cond;
+    unsigned fence_waiters; /* threads waiting on seen_cond */
+    atomic_bool connected;  /* read without the lock by the fast paths */
     bool closing;
     int posted_error; /* from a refused posted write, reported by the next call */
     char posted_msg[512];
@@ -77,6 +85,16 @@ int socket_send_frame(int fd, const uint8_t *hdr, size_t hdr_len, const void *da
 /* The same, preceded in one system call by prefix (whole frames queued earlier). */
 int socket_send_frames(int fd, const uint8_t *prefix, size_t prefix_len, const uint8_t *hdr,
                        size_t hdr_len, const void *data, size_t data_len, int pass_fd);
+
+/* call.c */
+/* Opens the call channel of a local driver connection; a daemon without one is no error. */
+void call_channel_open(dmaemu_t *c);
+/* Reads the call channel until w is done or the channel fails (then the connection goes
+ * down and w is completed by the event thread). */
+void call_channel_wait(dmaemu_t *c, struct waiter *w);
+/* The event thread handled one more frame of the main stream. */
+void call_channel_main_seen(dmaemu_t *c);
+void call_channel_close(dmaemu_t *c);
 
 /* connection.c */
 /* What a request sends, and where its reply's data goes. */
@@ -107,6 +125,9 @@ int conn_post(dmaemu_t *c, uint16_t type, const ProtobufCMessage *body);
  * the queue is large). */
 int conn_post_batched(dmaemu_t *c, uint16_t type, const ProtobufCMessage *body);
 int conn_flush_batch(dmaemu_t *c);
+/* Delivers a reply frame to its waiter (any thread that reads a stream). */
+void conn_deliver_reply(dmaemu_t *c, const struct frame *f);
+void conn_posted_error(dmaemu_t *c, const Dmaemu__Error *e);
 /* Sends a reply frame from the event thread. */
 void conn_reply(dmaemu_t *c, uint16_t type, uint32_t id, const ProtobufCMessage *body,
                 const void *data, size_t data_len);

@@ -315,6 +315,40 @@ static void test_irq_completion_order(void **state)
     free(src);
 }
 
+static bool plx_level_now(struct plx *p)
+{
+    pthread_mutex_lock(&p->mu);
+    bool level = p->level;
+    pthread_mutex_unlock(&p->mu);
+    return level;
+}
+
+/*
+ * A line change the daemon sent before a reply reaches the interrupt callback before the reply
+ * returns, with no waiting: what the shim's ISR loop relies on after its ping. On one stream
+ * that is the stream's order; with a local driver's call channel, the daemon's Fence.
+ */
+static void test_irq_known_before_the_next_reply(void **state)
+{
+    struct plx *p = *state;
+    plx_region(p, HOST_BUS, 0x1000, 0);
+    plx_wr32(p, PLX_INTCSR, all_enables);
+    const uint32_t mode = PLX_MODE_BASE | PLX_MODE_DONE_IE | PLX_MODE_INTA;
+    for (int i = 0; i < 200; i++) {
+        small_dma(p, 0, mode); /* returns when a read of DMACSR0 shows Done */
+        if (!plx_level_now(p))
+            fail_msg("round %d: DMACSR0 read Done, but the assertion sent before that reply "
+                     "had not reached the interrupt callback",
+                     i);
+        plx_wr8(p, PLX_DMACSR(0), PLX_CSR_CLRINT);
+        (void)plx_rd32(p, PLX_INTCSR);
+        if (plx_level_now(p))
+            fail_msg("round %d: INTCSR read after the clear, but the deassertion sent before "
+                     "that reply had not reached the interrupt callback",
+                     i);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +359,7 @@ int main(void)
         PLX_TEST(test_irq_lint_routing, &g_default),
         PLX_TEST(test_irq_no_done_interrupt_on_master_abort, &g_default),
         PLX_TEST(test_irq_completion_order, &g_default),
+        PLX_TEST(test_irq_known_before_the_next_reply, &g_default),
     };
     return PLX_RUN_GROUP("plx9656 interrupt line", tests, &g_default, NULL);
 }

@@ -1,6 +1,7 @@
 /*
  * test_session.c: sessions over UNIX and TCP: hello, ping, device list, attach/detach ownership,
- * MMIO access checks, TCP authentication, and malformed frames from raw sockets.
+ * MMIO access checks, TCP authentication, malformed frames from raw sockets, and a local
+ * driver's call channel.
  */
 #include <netinet/in.h>
 #include <poll.h>
@@ -553,7 +554,7 @@ static void raw_expect_refusal(int fd, const char *what, unsigned allowed_codes,
 }
 
 /* Says Hello on a raw socket (with the token over TCP) and checks the HelloReply. */
-static void raw_hello(struct fixture *fx, int fd)
+static void raw_hello_as(struct fixture *fx, int fd, Dmaemu__Role role)
 {
     Dmaemu__Hello h = DMAEMU__HELLO__INIT;
     Dmaemu__Limits lim = DMAEMU__LIMITS__INIT;
@@ -561,7 +562,7 @@ static void raw_hello(struct fixture *fx, int fd)
     lim.max_data = raw_limits.max_data;
     lim.max_regions = 16;
     h.version_min = h.version_max = DMAEMU_PROTOCOL_VERSION;
-    h.role = DMAEMU__ROLE__ROLE_MONITOR;
+    h.role = role;
     h.client_name = (char *)"raw-socket";
     h.limits = &lim;
     h.pid = (uint32_t)getpid();
@@ -578,6 +579,11 @@ static void raw_hello(struct fixture *fx, int fd)
     assert_int_equal(f.h.flags, FRAME_REPLY);
     assert_int_equal(f.h.request_id, 1);
     frame_buf_free(&fb);
+}
+
+static void raw_hello(struct fixture *fx, int fd)
+{
+    raw_hello_as(fx, fd, DMAEMU__ROLE__ROLE_MONITOR);
 }
 
 #define CODE(c)      (1u << DMAEMU__ERROR_CODE__##c)
@@ -712,6 +718,164 @@ static void test_malformed_frames(void **state)
     check_bystander(fx, bystander, 0xFFFF0000u);
 }
 
+/* The call channel --------------------------------------------------------------------------- */
+
+/* Sends a CallChannel request with fd attached (-1: none). */
+static void raw_call_channel(int fd, uint32_t id, int pass_fd)
+{
+    Dmaemu__CallChannel m = DMAEMU__CALL_CHANNEL__INIT;
+    size_t len;
+    uint8_t *buf = msg_encode(DMAEMU__MSG_TYPE__MSG_CALL_CHANNEL, 0, id, &m.base, 0, &len);
+    assert_non_null(buf);
+    struct iovec iov = {buf, len};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (pass_fd >= 0) {
+        mh.msg_control = ctl.buf;
+        mh.msg_controllen = sizeof(ctl.buf);
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+    }
+    assert_int_equal(sendmsg(fd, &mh, MSG_NOSIGNAL), (ssize_t)len);
+    free(buf);
+}
+
+/* Receives the next frame of a stream, checks its type (and, for id != 0, that it answers
+ * request id), and returns its decoded body. */
+static ProtobufCMessage *raw_expect(int fd, struct frame_buf *fb, const char *what, uint16_t type,
+                                    uint32_t id)
+{
+    struct frame f;
+    enum raw_outcome o = raw_recv(fd, fb, &f);
+    if (o != RAW_FRAME)
+        fail_msg("%s: no frame (%s)", what, o == RAW_CLOSED ? "closed" : "timeout or bad frame");
+    if (f.h.type != type)
+        fail_msg("%s: got %s, expected %s", what, msg_type_name(f.h.type), msg_type_name(type));
+    if (id != 0 && (f.h.flags != FRAME_REPLY || f.h.request_id != id))
+        fail_msg("%s: flags 0x%x id %u, expected a reply to request %u", what, f.h.flags,
+                 f.h.request_id, id);
+    ProtobufCMessage *m = msg_decode(&f);
+    assert_non_null(m);
+    frame_buf_consume(fb, &f);
+    return m;
+}
+
+static void raw_expect_error(int fd, struct frame_buf *fb, const char *what, uint32_t id, int code)
+{
+    Dmaemu__Error *e = (Dmaemu__Error *)raw_expect(fd, fb, what, DMAEMU__MSG_TYPE__MSG_ERROR, id);
+    if ((int)e->code != code)
+        fail_msg("%s: %s (\"%s\"), expected %s", what, msg_error_code_name(e->code), e->message,
+                 msg_error_code_name(code));
+    msg_free(&e->base);
+}
+
+static void raw_ping(int fd, uint32_t id)
+{
+    Dmaemu__Ping p = DMAEMU__PING__INIT;
+    p.nonce = id;
+    raw_send_msg(fd, DMAEMU__MSG_TYPE__MSG_PING, id, &p.base);
+}
+
+static void raw_expect_fence(int fd, struct frame_buf *fb, const char *what, uint64_t main_frames)
+{
+    Dmaemu__Fence *m = (Dmaemu__Fence *)raw_expect(fd, fb, what, DMAEMU__MSG_TYPE__MSG_FENCE, 0);
+    if (m->main_frames != main_frames)
+        fail_msg("%s: Fence after %llu main frames, expected %llu", what,
+                 (unsigned long long)m->main_frames, (unsigned long long)main_frames);
+    msg_free(&m->base);
+}
+
+static void raw_expect_pong(int fd, struct frame_buf *fb, const char *what, uint32_t id)
+{
+    msg_free(raw_expect(fd, fb, what, DMAEMU__MSG_TYPE__MSG_PONG, id));
+}
+
+/* Who may open one, and with what: refused with an error, and the session goes on. */
+static void test_call_channel_refusals(void **state)
+{
+    struct fixture *fx = *state;
+    struct frame_buf fb;
+    frame_buf_init(&fb);
+    int fd = raw_open(fx);
+    raw_hello_as(fx, fd, DMAEMU__ROLE__ROLE_MONITOR);
+    raw_call_channel(fd, 2, -1);
+    raw_expect_error(fd, &fb, "CallChannel from a monitor", 2, DMAEMU__ERROR_CODE__E_PERMISSION);
+    close(fd);
+
+    fd = raw_open(fx);
+    raw_hello_as(fx, fd, DMAEMU__ROLE__ROLE_DRIVER);
+    raw_call_channel(fd, 2, -1); /* over TCP there is no way to pass one */
+    raw_expect_error(fd, &fb, "CallChannel without a socket", 2, DMAEMU__ERROR_CODE__E_INVALID);
+    if (!fx->tcp) {
+        int pipefd[2];
+        assert_int_equal(pipe(pipefd), 0);
+        raw_call_channel(fd, 3, pipefd[0]);
+        raw_expect_error(fd, &fb, "CallChannel with a pipe", 3, DMAEMU__ERROR_CODE__E_INVALID);
+        close(pipefd[0]);
+        close(pipefd[1]);
+    }
+    raw_ping(fd, 4);
+    raw_expect_pong(fd, &fb, "Ping after the refusals", 4);
+    close(fd);
+    frame_buf_free(&fb);
+}
+
+/*
+ * Requests are answered on the stream they came on; a Fence on the call channel counts the
+ * main stream's frames (HelloReply included) whenever that count changed; closing the call
+ * channel ends the session.
+ */
+static void test_call_channel_streams(void **state)
+{
+    struct fixture *fx = *state;
+    struct frame_buf main_fb, calls_fb;
+    frame_buf_init(&main_fb);
+    frame_buf_init(&calls_fb);
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    int fd = raw_open(fx);
+    raw_hello_as(fx, fd, DMAEMU__ROLE__ROLE_DRIVER); /* main frame 1 */
+    raw_call_channel(fd, 2, sv[1]);
+    close(sv[1]);
+    msg_free(raw_expect(fd, &main_fb, "CallChannel", DMAEMU__MSG_TYPE__MSG_OK, 2)); /* 2 */
+    int extra[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, extra), 0);
+    raw_call_channel(fd, 3, extra[1]);
+    raw_expect_error(fd, &main_fb, "a second CallChannel", 3,
+                     DMAEMU__ERROR_CODE__E_INVALID); /* 3 */
+    close(extra[0]);
+    close(extra[1]);
+
+    raw_ping(sv[0], 10);
+    raw_expect_fence(sv[0], &calls_fb, "first frame on the call channel", 3);
+    raw_expect_pong(sv[0], &calls_fb, "Ping on the call channel", 10);
+    raw_ping(sv[0], 11);
+    raw_expect_pong(sv[0], &calls_fb, "Ping with no main traffic since", 11); /* no Fence */
+    raw_ping(fd, 12);
+    raw_expect_pong(fd, &main_fb, "Ping on the main stream", 12); /* 4 */
+    raw_ping(sv[0], 13);
+    raw_expect_fence(sv[0], &calls_fb, "after a main-stream reply", 4);
+    raw_expect_pong(sv[0], &calls_fb, "Ping on the call channel again", 13);
+    raw_call_channel(sv[0], 14, -1);
+    raw_expect_error(sv[0], &calls_fb, "CallChannel on the call channel", 14,
+                     DMAEMU__ERROR_CODE__E_INVALID);
+
+    close(sv[0]);
+    struct frame f;
+    if (raw_recv(fd, &main_fb, &f) != RAW_CLOSED)
+        fail_msg("the session's main stream stayed open after its call channel closed");
+    close(fd);
+    frame_buf_free(&main_fb);
+    frame_buf_free(&calls_fb);
+    assert_true(harness_alive(&fx->d));
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 
 #define SESSION_TESTS(fx)                                                                          \
@@ -720,11 +884,12 @@ static void test_malformed_frames(void **state)
         FX_TEST(test_close_frees_device, fx), FX_TEST(test_mmio_not_attached, fx),                 \
         FX_TEST(test_mmio_widths, fx), FX_TEST(test_mmio_range, fx),                               \
         FX_TEST(test_malformed_frames, fx), FX_TEST(test_concurrent_calls, fx),                    \
-        FX_TEST(test_daemon_shutdown, fx)
+        FX_TEST(test_daemon_shutdown, fx), FX_TEST(test_call_channel_refusals, fx)
 
 int main(void)
 {
-    const struct CMUnitTest unix_tests[] = {SESSION_TESTS(fx_unix)};
+    const struct CMUnitTest unix_tests[] = {SESSION_TESTS(fx_unix),
+                                            FX_TEST(test_call_channel_streams, fx_unix)};
     const struct CMUnitTest tcp_tests[] = {SESSION_TESTS(fx_tcp), FX_TEST(test_tcp_auth, fx_tcp)};
     int failed = cmocka_run_group_tests_name("session/unix", unix_tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("session/tcp", tcp_tests, NULL, NULL);
