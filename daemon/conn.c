@@ -102,7 +102,7 @@ static int conn_queue(struct conn *c, const struct iovec *iov, int iovcnt, size_
     return 0;
 }
 
-static ssize_t conn_recv(struct conn *c);
+static ssize_t conn_recv(struct conn *c, size_t *room_out);
 static void conn_dispatch(struct conn *c);
 
 /* A write failed: the peer is gone, but what it wrote before leaving (a driver's last report)
@@ -112,7 +112,8 @@ static void conn_fail_write(struct conn *c, int err)
     if (c->draining || c->closing)
         return;
     c->draining = true;
-    while (!c->closing && conn_recv(c) > 0)
+    size_t room;
+    while (!c->closing && conn_recv(c, &room) > 0)
         conn_dispatch(c);
     conn_close(c, "write failed: %s", strerror(err));
 }
@@ -177,8 +178,9 @@ static void conn_keep_fds(struct conn *c, struct msghdr *m)
     }
 }
 
-/* Receives once into the frame buffer: >0 bytes, 0 would block, -1 closed (reason set). */
-static ssize_t conn_recv(struct conn *c)
+/* Receives once into the frame buffer: >0 bytes, 0 would block, -1 closed (reason set).
+ * *room_out: how many bytes it asked for. */
+static ssize_t conn_recv(struct conn *c, size_t *room_out)
 {
     uint8_t *p;
     size_t room;
@@ -192,6 +194,7 @@ static ssize_t conn_recv(struct conn *c)
     }
     struct iovec iov = {p, room};
     struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+    *room_out = room;
     if (c->is_unix) {
         m.msg_control = ctl.buf;
         m.msg_controllen = sizeof(ctl.buf);
@@ -237,11 +240,17 @@ static void conn_on_poll(uv_poll_t *h, int status, int events)
         return;
     }
     size_t got = 0;
-    while ((events & UV_READABLE) && !c->closing && got < CONN_READ_BUDGET) {
-        ssize_t n = conn_recv(c);
+    bool more = (events & UV_READABLE) != 0;
+    while (more && !c->closing && got < CONN_READ_BUDGET) {
+        size_t room;
+        ssize_t n = conn_recv(c, &room);
         if (n <= 0)
             break;
         got += (size_t)n;
+        /* A read that left room drained the socket, most likely: the poll is level-triggered
+         * and reports what came since, so no second recvmsg to hear EAGAIN (one system call
+         * per message on the daemon's busiest path). */
+        more = (size_t)n == room;
         conn_dispatch(c);
     }
     conn_update_poll(c);
