@@ -30,6 +30,27 @@ export function mount(el, ...children) {
   return el;
 }
 
+// Makes parent's children exactly `nodes`, in order, moving as little as it can: a node that
+// stays is never detached, so a row of a live table stays put under the pointer about to click it.
+export function reconcile(parent, nodes) {
+  const keep = new Set(nodes);
+  let cursor = parent.firstChild;
+  for (const node of nodes) {
+    while (cursor && cursor !== node && !keep.has(cursor)) {
+      const next = cursor.nextSibling;
+      cursor.remove();
+      cursor = next;
+    }
+    if (cursor === node) cursor = cursor.nextSibling;
+    else parent.insertBefore(node, cursor);
+  }
+  while (cursor) {
+    const next = cursor.nextSibling;
+    cursor.remove();
+    cursor = next;
+  }
+}
+
 const SVG = 'http://www.w3.org/2000/svg';
 
 export function svg(tag, attrs, ...children) {

@@ -2,7 +2,7 @@
 // traces, recorded sessions): newest first, filters in the URL, "Older"/"Newer" by cursor,
 // and on the first page new rows arrive without a reload.
 import { get } from '../api.js';
-import { h, mount } from '../dom.js';
+import { h, mount, reconcile } from '../dom.js';
 import { makeHash } from '../router.js';
 import { deviceOptions, messageFor } from './common.js';
 
@@ -27,6 +27,8 @@ class ListView {
     this.loading = false;
     this.again = false;
     this.gone = false;
+    this.tbody = null; // the table on show, updated in place
+    this.rowEls = new Map(); // id -> {tr, sig}: its row, and the data it shows
   }
 
   start() {
@@ -128,10 +130,14 @@ class ListView {
     for (const el of this.form.elements) el.classList?.remove('invalid');
     const fresh = this.seen && this.cursor === null ? rows.filter((r) => !this.seen.has(r.id)) : [];
     if (this.cursor === null) this.seen = new Set(rows.map((r) => r.id));
+    const freshIds = new Set(fresh.map((r) => r.id));
     if (rows.length === 0) {
+      this.tbody = null;
       mount(this.body, this.empty());
+    } else if (this.tbody?.isConnected) {
+      reconcile(this.tbody, this.rows(rows, freshIds)); // rows stay where they are
     } else {
-      mount(this.body, this.table(rows, new Set(fresh.map((r) => r.id))));
+      mount(this.body, this.table(rows, freshIds));
     }
     this.pages(next);
   }
@@ -145,16 +151,37 @@ class ListView {
 
   table(rows, fresh) {
     const cols = this.spec.columns;
+    this.rowEls = new Map();
+    this.tbody = h('tbody', {}, this.rows(rows, fresh));
     return h('table', { class: 'list', dataset: { list: this.spec.key } },
       h('thead', {}, h('tr', {}, cols.map((c) => h('th', { class: c.class }, c.label)))),
-      h('tbody', {}, rows.map((r) => {
+      this.tbody);
+  }
+
+  // The row of each id, reusing the one on show (its cells redrawn only if its data changed).
+  rows(rows, fresh) {
+    const cells = (r) => this.spec.columns.map((c) => h('td', { class: c.class }, c.cell(r)));
+    const next = new Map();
+    const trs = rows.map((r) => {
+      const sig = JSON.stringify(r);
+      const old = this.rowEls.get(r.id);
+      let tr = old?.tr;
+      if (!tr) {
         const link = this.spec.rowLink ? this.spec.rowLink(r) : null;
-        return h('tr', {
-          class: [fresh.has(r.id) ? 'fresh' : '', link ? 'clickable' : ''].join(' ').trim() || null,
+        tr = h('tr', {
+          class: link ? 'clickable' : null,
           dataset: { id: r.id },
           onclick: link ? (e) => { if (!e.target.closest('a')) location.hash = link; } : null,
-        }, cols.map((c) => h('td', { class: c.class }, c.cell(r))));
-      })));
+        }, cells(r));
+      } else if (old.sig !== sig) {
+        mount(tr, cells(r));
+      }
+      tr.classList.toggle('fresh', fresh.has(r.id));
+      next.set(r.id, { tr, sig });
+      return tr;
+    });
+    this.rowEls = next;
+    return trs;
   }
 
   pages(next) {
