@@ -143,6 +143,16 @@ int dmaemu_detach(dmaemu_t *c);
  */
 int dmaemu_mmio_read(dmaemu_t *c, unsigned bar, uint64_t offset, unsigned width, uint64_t *value);
 int dmaemu_mmio_write(dmaemu_t *c, unsigned bar, uint64_t offset, unsigned width, uint64_t value);
+/*
+ * The same write, batched like dmaemu_report_event_batched(): it waits in the connection until
+ * the next frame the connection sends (from any thread: an MMIO read, a completion, a ping...),
+ * which carries it in the same system call and in order, or until dmaemu_flush(). Writes that
+ * program a transfer then cost the daemon one wake-up together. Only for code that flushes
+ * before it waits for the device: until then the device has not seen the write. The shim
+ * flushes when a callback returns and before a stall, a delay or a sleep.
+ */
+int dmaemu_mmio_write_batched(dmaemu_t *c, unsigned bar, uint64_t offset, unsigned width,
+                              uint64_t value);
 
 /* MMIO on a named device, as a tool does. Refused while another session owns the device unless
  * force; the write waits for the daemon's answer. */
@@ -338,12 +348,13 @@ int dmaemu_report_event(dmaemu_t *c, const struct dmaemu_driver_event *e);
 /*
  * Posted and batched: the report waits in the connection until the next frame it sends (MMIO,
  * a completion, a ping, an unbatched report...), which carries it in the same system call, in
- * order; or until dmaemu_flush_reports(), dmaemu_close(), or 32 KiB of reports have queued.
+ * order; or until dmaemu_flush(), dmaemu_close(), or 32 KiB of batched frames have queued.
  * A driver reporting a dozen things per request then costs the daemon one wake-up, not a
- * dozen. Call dmaemu_flush_reports() when a burst ends (the shim does after each callback).
+ * dozen. Call dmaemu_flush() when a burst ends (the shim does after each callback).
  */
 int dmaemu_report_event_batched(dmaemu_t *c, const struct dmaemu_driver_event *e);
-int dmaemu_flush_reports(dmaemu_t *c);
+/* Sends what is batched (reports, batched MMIO writes) now. */
+int dmaemu_flush(dmaemu_t *c);
 
 #ifdef __cplusplus
 }

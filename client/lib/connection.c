@@ -17,7 +17,7 @@
 #define CLIENT_MAX_BODY  (1u << 20)
 #define CLIENT_MAX_DATA  (64u << 20) /* the receive buffer grows only as frames need */
 #define CLIENT_TOKEN_MAX 1024
-/* Batched reports are sent at once beyond this many bytes. */
+/* Batched frames (reports, MMIO writes) are sent at once beyond this many bytes. */
 #define CLIENT_BATCH_MAX (32u << 10)
 
 static _Thread_local dmaemu_t *event_thread_of; /* set on each connection's event thread */

@@ -138,6 +138,16 @@ int dmaemu_mmio_write(dmaemu_t *c, unsigned bar, uint64_t offset, unsigned width
     return conn_post(c, DMAEMU__MSG_TYPE__MSG_MMIO_WRITE, &req.base);
 }
 
+int dmaemu_mmio_write_batched(dmaemu_t *c, unsigned bar, uint64_t offset, unsigned width,
+                              uint64_t value)
+{
+    if (check_width(width) < 0)
+        return DMAEMU_E_RANGE;
+    Dmaemu__MmioWrite req;
+    mmio_write_init(&req, NULL, false, bar, offset, width, value);
+    return conn_post_batched(c, DMAEMU__MSG_TYPE__MSG_MMIO_WRITE, &req.base);
+}
+
 /* A tool's write waits for the daemon's answer, so its errors are reported to it. */
 int dmaemu_mmio_write_device(dmaemu_t *c, const char *device, bool force, unsigned bar,
                              uint64_t offset, unsigned width, uint64_t value)

@@ -44,7 +44,8 @@ struct dmaemu {
     pthread_t thread;
     pthread_mutex_t lock; /* waiters, regions, state */
     pthread_mutex_t write_lock;
-    /* Batched driver reports, encoded, waiting for the next frame or a flush (write_lock). */
+    /* Batched frames (driver reports, MMIO writes), encoded, waiting for the next frame or a
+     * flush (write_lock). */
     uint8_t *batch;
     size_t batch_len, batch_cap;
     struct waiter *waiters;

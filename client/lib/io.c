@@ -325,7 +325,7 @@ int dmaemu_report_event_batched(dmaemu_t *c, const struct dmaemu_driver_event *e
     return report_event(c, e, true);
 }
 
-int dmaemu_flush_reports(dmaemu_t *c)
+int dmaemu_flush(dmaemu_t *c)
 {
     return conn_flush_batch(c);
 }

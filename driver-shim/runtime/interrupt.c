@@ -243,7 +243,7 @@ static void *dpc_thread(void *arg)
         line.dpc_pending = false;
         pthread_mutex_unlock(&line.lock);
         run_dpcs(shim.device);
-        shim_flush_reports();
+        shim_flush();
         pthread_mutex_lock(&line.lock);
     }
     pthread_mutex_unlock(&line.lock);

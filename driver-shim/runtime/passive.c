@@ -51,6 +51,7 @@ void shim_stop_passive(void)
 /* Runs queued items until stopped; items queued before the stop still run. */
 void shim_run_passive(void)
 {
+    shim_flush(); /* what the power-up callbacks wrote */
     pthread_mutex_lock(&passive.lock);
     for (;;) {
         while (passive.head == NULL && !passive.stop)
@@ -64,7 +65,7 @@ void shim_run_passive(void)
         pthread_mutex_unlock(&passive.lock);
         shim_irql = PASSIVE_LEVEL;
         it->fn(it->arg);
-        shim_flush_reports();
+        shim_flush();
         free(it);
         pthread_mutex_lock(&passive.lock);
     }

@@ -343,6 +343,7 @@ static void queue_cancel_held(struct shim_queue *q)
         if (r == NULL)
             return;
         if (atomic_load(&r->completed)) { /* a late completion is leaving the list */
+            shim_flush();
             struct timespec ts = {0, 1000000};
             nanosleep(&ts, NULL);
             continue;
@@ -374,6 +375,7 @@ void shim_queues_stop(struct shim_device *d)
         if (q->config.EvtIoStop != NULL)
             queue_stop_inflight(q);
     for (int i = 0; i < 300 && queues_in_flight(d) > 0; i++) {
+        shim_flush(); /* EvtIoStop may have written registers */
         struct timespec ts = {0, 10000000};
         nanosleep(&ts, NULL); /* completions come from the DPC thread */
     }

@@ -128,7 +128,8 @@ void dmaemu_shim_reg_write(volatile void *reg, unsigned width, uint64_t value)
                       width, (void *)reg);
         return;
     }
-    if (dmaemu_mmio_write(shim.conn, bar, off, width, value) < 0)
+    /* Batched: a transfer's programming reaches the device in one frame (see shim_flush). */
+    if (dmaemu_mmio_write_batched(shim.conn, bar, off, width, value) < 0)
         shim_register_failed("write", bar, off);
 }
 

@@ -139,12 +139,16 @@ struct shim {
 
 extern struct shim shim;
 
-/* Reports an event to the daemon for the history (never fails the caller). */
-/* Reports to the daemon's history, batched: they go with the driver's next frame to the
- * daemon, or at shim_flush_reports(), which each thread running driver callbacks calls when
- * a callback (or a pass of them) returns. */
+/* Reports to the daemon's history, batched like register writes (registers.c): they go with
+ * the driver's next frame to the daemon, or at shim_flush(). */
 void shim_report(const struct dmaemu_driver_event *e);
-void shim_flush_reports(void);
+/*
+ * Sends batched reports and register writes. Called wherever a driver thread may next wait for
+ * the device: when a callback (or a pass of them) returns, before a stall, a delay or a sleep,
+ * before blocking on a wait lock, and before the passive thread idles. A driver that spins on
+ * host memory with none of these in the loop would wait forever for a write still batched.
+ */
+void shim_flush(void);
 /* Unbatched, for what must arrive even if the process ends next (findings, failures). */
 void shim_report_now(const struct dmaemu_driver_event *e);
 void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -117,11 +117,15 @@ NTSTATUS WdfWaitLockAcquire(WDFWAITLOCK Lock, PLONGLONG Timeout)
     if (Timeout == NULL) {
         if (!shim_irql_at_most(PASSIVE_LEVEL, "WdfWaitLockAcquire without a timeout"))
             return STATUS_INVALID_DEVICE_STATE;
+        if (pthread_mutex_trylock(&l->mutex) == 0)
+            return STATUS_SUCCESS;
+        shim_flush(); /* the holder may be waiting for the device */
         pthread_mutex_lock(&l->mutex);
         return STATUS_SUCCESS;
     }
     if (*Timeout == 0)
         return pthread_mutex_trylock(&l->mutex) == 0 ? STATUS_SUCCESS : STATUS_TIMEOUT;
+    shim_flush();
     struct timespec until = shim_deadline(*Timeout);
     return pthread_mutex_timedlock(&l->mutex, &until) == 0 ? STATUS_SUCCESS : STATUS_TIMEOUT;
 }
@@ -168,6 +172,7 @@ NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
         shim_system_time(&now);
         until = shim_deadline(now.QuadPart - Interval->QuadPart);
     }
+    shim_flush(); /* a driver delays to let the device work */
     while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &until, NULL) == EINTR)
         ;
     return STATUS_SUCCESS;
@@ -176,6 +181,7 @@ NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
 VOID KeStallExecutionProcessor(ULONG MicroSeconds)
 {
     struct timespec ts = {MicroSeconds / 1000000, (long)(MicroSeconds % 1000000) * 1000};
+    shim_flush(); /* a driver stalls to let the device work */
     while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
         ;
 }

@@ -55,10 +55,10 @@ void shim_report(const struct dmaemu_driver_event *e)
         dmaemu_report_event_batched(shim.conn, e);
 }
 
-void shim_flush_reports(void)
+void shim_flush(void)
 {
     if (shim.conn != NULL)
-        dmaemu_flush_reports(shim.conn);
+        dmaemu_flush(shim.conn);
 }
 
 void shim_report_now(const struct dmaemu_driver_event *e)

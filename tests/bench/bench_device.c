@@ -130,16 +130,34 @@ static int dev_wait_irq(struct dev *d, uint64_t count)
     return rc == 0 ? 0 : bench_error("no DMA done interrupt within 10 s (%s)", d->where);
 }
 
+/* Programs channel 0 as a driver running on the shim does: the writes batched, sent together
+ * when the callback that wrote them returns (here: once the start bit is written). */
+static int dev_program(struct dev *d, uint32_t len, bool to_host)
+{
+    const struct {
+        uint64_t off;
+        unsigned width;
+        uint64_t v;
+    } w[] = {
+        {PLX_DMAPADR0, 4, (uint32_t)BUS_BASE},
+        {PLX_DMALADR0, 4, 0},
+        {PLX_DMASIZ0, 4, len},
+        {PLX_DMADPR0, 4, to_host ? DPR_TO_HOST : 0},
+        {PLX_DMACSR0, 1, CSR_ENABLE | CSR_START},
+    };
+    for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+        if (dmaemu_mmio_write_batched(d->c, 0, w[i].off, w[i].width, w[i].v) < 0)
+            return bench_error("MMIO write: %s", dmaemu_last_error());
+    return dmaemu_flush(d->c) < 0 ? bench_error("flush: %s", dmaemu_last_error()) : 0;
+}
+
 /* One block transfer on channel 0, to its done interrupt, which is then cleared. */
 static int dev_transfer(struct dev *d, uint32_t len, bool to_host)
 {
     pthread_mutex_lock(&d->lock);
     uint64_t next = d->asserts + 1;
     pthread_mutex_unlock(&d->lock);
-    if (dev_write(d, PLX_DMAPADR0, 4, (uint32_t)BUS_BASE) < 0 ||
-        dev_write(d, PLX_DMALADR0, 4, 0) < 0 || dev_write(d, PLX_DMASIZ0, 4, len) < 0 ||
-        dev_write(d, PLX_DMADPR0, 4, to_host ? DPR_TO_HOST : 0) < 0 ||
-        dev_write(d, PLX_DMACSR0, 1, CSR_ENABLE | CSR_START) < 0 || dev_wait_irq(d, next) < 0)
+    if (dev_program(d, len, to_host) < 0 || dev_wait_irq(d, next) < 0)
         return -1;
     return dev_write(d, PLX_DMACSR0, 1, CSR_ENABLE | CSR_CLEAR_INT);
 }
