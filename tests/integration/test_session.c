@@ -718,6 +718,42 @@ static void test_malformed_frames(void **state)
     check_bystander(fx, bystander, 0xFFFF0000u);
 }
 
+/* Batched writes ------------------------------------------------------------------------------ */
+
+static uint64_t observed(dmaemu_t *monitor, uint64_t off)
+{
+    uint64_t v = 0;
+    assert_int_equal(dmaemu_mmio_read_device(monitor, "plx0", true, BAR_SRAM, off, 4, &v), 0);
+    return v;
+}
+
+/* A batched write reaches the device with the connection's next frame or at dmaemu_flush(),
+ * in order, and not before; its errors come as a posted write's do. */
+static void test_batched_writes(void **state)
+{
+    struct fixture *fx = *state;
+    dmaemu_t *c = fx_driver(fx, "batcher", "plx0");
+    dmaemu_t *m = fx_connect(fx, DMAEMU_ROLE_MONITOR, "observer");
+    mmio_wr(c, BAR_SRAM, 0x100, 4, 1);
+    assert_int_equal(mmio_rd(c, BAR_SRAM, 0x100, 4), 1);
+
+    assert_int_equal(dmaemu_mmio_write_batched(c, BAR_SRAM, 0x100, 4, 2), 0);
+    assert_int_equal(dmaemu_mmio_write_batched(c, BAR_SRAM, 0x104, 4, 7), 0);
+    assert_int_equal(observed(m, 0x100), 1); /* still in the connection */
+    assert_int_equal(dmaemu_flush(c), 0);
+    assert_int_equal(dmaemu_ping(c), 0); /* answered after the flushed writes were applied */
+    assert_int_equal(observed(m, 0x100), 2);
+    assert_int_equal(observed(m, 0x104), 7);
+
+    assert_int_equal(dmaemu_mmio_write_batched(c, BAR_SRAM, 0x100, 4, 3), 0);
+    assert_int_equal(mmio_rd(c, BAR_SRAM, 0x100, 4), 3); /* carried by the read, before it */
+
+    assert_int_equal(dmaemu_mmio_write_batched(c, BAR_SRAM, 0, 3, 0), DMAEMU_E_RANGE);
+    assert_int_equal(dmaemu_mmio_write_batched(c, BAR_SRAM, UINT64_C(1) << 40, 4, 0), 0);
+    assert_int_equal(dmaemu_ping(c), DMAEMU_E_RANGE); /* the refusal, reported once */
+    assert_int_equal(dmaemu_ping(c), 0);
+}
+
 /* The call channel --------------------------------------------------------------------------- */
 
 /* Sends a CallChannel request with fd attached (-1: none). */
@@ -884,7 +920,8 @@ static void test_call_channel_streams(void **state)
         FX_TEST(test_close_frees_device, fx), FX_TEST(test_mmio_not_attached, fx),                 \
         FX_TEST(test_mmio_widths, fx), FX_TEST(test_mmio_range, fx),                               \
         FX_TEST(test_malformed_frames, fx), FX_TEST(test_concurrent_calls, fx),                    \
-        FX_TEST(test_daemon_shutdown, fx), FX_TEST(test_call_channel_refusals, fx)
+        FX_TEST(test_daemon_shutdown, fx), FX_TEST(test_call_channel_refusals, fx),                \
+        FX_TEST(test_batched_writes, fx)
 
 int main(void)
 {
