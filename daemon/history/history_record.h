@@ -42,6 +42,18 @@ void hrec_coalesce(struct hrec *batch);
 void hrec_free(struct hrec *r);
 void hrec_free_list(struct hrec *r);
 
+/* rowids.c: session and transaction row ids by (session number, transaction number + 1 or
+ * 0 for the session); 0 when not known. */
+struct hrowid_slot;
+struct hrowids {
+    struct hrowid_slot *slots;
+    size_t cap, count;
+};
+int64_t hrowids_get(const struct hrowids *t, uint64_t a, uint64_t b);
+void hrowids_put(struct hrowids *t, uint64_t a, uint64_t b, int64_t id);
+void hrowids_clear(struct hrowids *t);
+void hrowids_free(struct hrowids *t);
+
 #define HWRITER_STMTS 24
 
 struct hactive; /* transfers in progress, per device, for linking DMA operations */
@@ -51,6 +63,7 @@ struct hwriter {
     int64_t run_id;
     sqlite3_stmt *stmt[HWRITER_STMTS];
     struct hactive *active;
+    struct hrowids rowids;
 };
 
 int hwriter_init(struct hwriter *w, sqlite3 *db, char *err, size_t errlen);

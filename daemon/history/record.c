@@ -181,14 +181,15 @@ enum {
     S_TXN_COUNT,
     S_FINDING,
     S_TRACE,
+    S_SESSION_ROW,
+    S_TXN_ROW,
     S_COUNT
 };
 
-/* ?1 is always the run. Session ids are looked up by (run, session number). */
-#define SID(n) "(SELECT id FROM sessions WHERE run_id=?1 AND session_no=?" #n ")"
-#define TXN_OF(s, t)                                                                               \
-    "(SELECT id FROM transactions WHERE session_id=" SID(s) " AND txn_no=?" #t                     \
-                                                            " ORDER BY id DESC LIMIT 1)"
+/* ?1 is always the run. A session's or a transaction's row id is bound as a parameter,
+ * found by session_row() and txn_row(); for a transaction, ?3 (its number) goes unused. */
+#define SID(n)       "?" #n
+#define TXN_OF(s, t) "?" #s
 
 static const char *const statements[S_COUNT] = {
     [S_SESSION_OPEN] = "INSERT INTO sessions(run_id,session_no,role,name,peer,started_ns) "
@@ -227,6 +228,9 @@ static const char *const statements[S_COUNT] = {
                   "VALUES(?1,?2," SID(3) ",?4,?5,?6,?7)",
     [S_TRACE] = "INSERT INTO traces(run_id,device,session_id,level,function,text,time_ns) "
                 "VALUES(?1,?2," SID(3) ",?4,?5,?6,?7)",
+    [S_SESSION_ROW] = "SELECT id FROM sessions WHERE run_id=?1 AND session_no=?2",
+    [S_TXN_ROW] = "SELECT id FROM transactions WHERE run_id=?1 AND session_id=?2 AND txn_no=?3 "
+                  "ORDER BY id DESC LIMIT 1",
 };
 
 static int64_t now_wall_ns(void)
@@ -271,6 +275,7 @@ void hwriter_close(struct hwriter *w)
         sqlite3_finalize(w->stmt[i]);
     memset(w->stmt, 0, sizeof(w->stmt));
     hwriter_forget_uncommitted(w);
+    hrowids_free(&w->rowids);
 }
 
 void hwriter_finish_run(struct hwriter *w)
@@ -313,6 +318,7 @@ static void hactive_remove(struct hwriter *w, const char *device, uint64_t sessi
 
 void hwriter_forget_uncommitted(struct hwriter *w)
 {
+    hrowids_clear(&w->rowids);
     while (w->active != NULL) {
         struct hactive *a = w->active;
         w->active = a->next;
@@ -376,13 +382,55 @@ static int run(sqlite3_stmt *st)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
+/* The id a one-column lookup (bound by the caller) finds; 0 for none. */
+static int64_t lookup(sqlite3_stmt *st)
+{
+    int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return id;
+}
+
+/* The row of session number n in this run; 0 (bound as NULL) for none. */
+static int64_t session_row(struct hwriter *w, uint64_t n)
+{
+    int64_t id = hrowids_get(&w->rowids, n, 0);
+    if (id != 0 || n == 0)
+        return id;
+    sqlite3_stmt *st = stmt(w, S_SESSION_ROW);
+    sqlite3_bind_int64(st, 2, (int64_t)n);
+    if ((id = lookup(st)) != 0)
+        hrowids_put(&w->rowids, n, 0, id);
+    return id;
+}
+
+/* The latest row of transaction number t of session number n (the shim reuses numbers). */
+static int64_t txn_row(struct hwriter *w, uint64_t n, uint64_t t)
+{
+    int64_t id = hrowids_get(&w->rowids, n, t + 1), session = 0;
+    if (id != 0 || (session = session_row(w, n)) == 0)
+        return id;
+    sqlite3_stmt *st = stmt(w, S_TXN_ROW);
+    sqlite3_bind_int64(st, 2, session);
+    sqlite3_bind_int64(st, 3, (int64_t)t);
+    if ((id = lookup(st)) != 0)
+        hrowids_put(&w->rowids, n, t + 1, id);
+    return id;
+}
+
+/* Binds a row id found by session_row() or txn_row(); 0 stays NULL. */
+static void bind_row(sqlite3_stmt *st, int i, int64_t id)
+{
+    if (id != 0)
+        sqlite3_bind_int64(st, i, id);
+}
+
 static int insert_device_event(struct hwriter *w, const struct hrec *r, const char *kind,
                                const char *reason)
 {
     sqlite3_stmt *st = stmt(w, S_DEVICE_EVENT);
     bind_text(st, 2, r->device);
     bind_text(st, 3, kind);
-    sqlite3_bind_int64(st, 4, (int64_t)r->session);
+    bind_row(st, 4, session_row(w, r->session));
     bind_text(st, 5, reason);
     sqlite3_bind_int64(st, 6, (int64_t)r->time_ns);
     return run(st);
@@ -392,7 +440,7 @@ static int insert_interrupt(struct hwriter *w, const struct hrec *r, const char 
 {
     sqlite3_stmt *st = stmt(w, S_IRQ);
     bind_text(st, 2, r->device);
-    sqlite3_bind_int64(st, 3, (int64_t)r->session);
+    bind_row(st, 3, session_row(w, r->session));
     bind_text(st, 4, kind);
     sqlite3_bind_int64(st, 5, line);
     sqlite3_bind_int64(st, 6, (int64_t)r->time_ns);
@@ -424,8 +472,8 @@ static int insert_request(struct hwriter *w, const struct hrec *r)
     st = stmt(w, S_REQ_SUBMIT);
     sqlite3_bind_int64(st, 2, (int64_t)r->u[0]);
     bind_text(st, 3, r->device);
-    sqlite3_bind_int64(st, 4, (int64_t)r->u[2]);
-    sqlite3_bind_int64(st, 5, (int64_t)r->u[3]);
+    bind_row(st, 4, session_row(w, r->u[2]));
+    bind_row(st, 5, session_row(w, r->u[3]));
     bind_text(st, 6, r->s1);
     sqlite3_bind_int64(st, 7, (int64_t)r->u[4]);
     sqlite3_bind_int64(st, 8, (int64_t)r->u[5]);
@@ -443,7 +491,7 @@ static int insert_dma(struct hwriter *w, const struct hrec *r)
 {
     sqlite3_stmt *st = stmt(w, S_DMA);
     bind_text(st, 2, r->device);
-    sqlite3_bind_int64(st, 3, (int64_t)r->session);
+    bind_row(st, 3, session_row(w, r->session));
     int64_t transfer = hactive_find(w, r->device, r->u[2]);
     if (transfer != 0)
         sqlite3_bind_int64(st, 4, transfer);
@@ -456,12 +504,12 @@ static int insert_dma(struct hwriter *w, const struct hrec *r)
     return run(st);
 }
 
-/* Binds (run, session, transaction number[, extra]) for the TXN_OF lookups. */
+/* A statement about r's transaction row (TXN_OF(2, 3)), with that row bound. */
 static sqlite3_stmt *txn_stmt(struct hwriter *w, int which, const struct hrec *r)
 {
+    int64_t txn = txn_row(w, r->session, r->u[1]);
     sqlite3_stmt *st = stmt(w, which);
-    sqlite3_bind_int64(st, 2, (int64_t)r->session);
-    sqlite3_bind_int64(st, 3, (int64_t)r->u[1]);
+    bind_row(st, 2, txn);
     return st;
 }
 
@@ -469,7 +517,10 @@ static int insert_transaction(struct hwriter *w, const struct hrec *r)
 {
     const char *direction = strchr(r->s3, '\t') ? strchr(r->s3, '\t') + 1 : "";
     if (strcmp(r->s2, "initialized") == 0) {
-        sqlite3_stmt *st = txn_stmt(w, S_TXN_START, r);
+        int64_t session = session_row(w, r->session);
+        sqlite3_stmt *st = stmt(w, S_TXN_START);
+        bind_row(st, 2, session);
+        sqlite3_bind_int64(st, 3, (int64_t)r->u[1]);
         bind_text(st, 4, r->device);
         sqlite3_bind_int64(st, 5, (int64_t)r->u[0]);
         bind_text(st, 6, direction);
@@ -481,7 +532,10 @@ static int insert_transaction(struct hwriter *w, const struct hrec *r)
         bind_known(st, 11, e != NULL, e ? e->i[0] : 0);
         bind_known(st, 12, e != NULL, e ? (int64_t)e->time_ns : 0);
         sqlite3_bind_int64(st, 13, r->transfers);
-        return run(st);
+        int rc = run(st);
+        if (rc == SQLITE_OK) /* the latest row of this transaction number from now on */
+            hrowids_put(&w->rowids, r->session, r->u[1] + 1, sqlite3_last_insert_rowid(w->db));
+        return rc;
     }
     hactive_remove(w, r->device, r->session, r->u[1]);
     if (r->absorbed)
@@ -530,7 +584,7 @@ static int insert_text(struct hwriter *w, const struct hrec *r, int which)
     if (tab != NULL)
         *tab = '\0';
     bind_text(st, 2, r->device);
-    sqlite3_bind_int64(st, 3, (int64_t)r->session);
+    bind_row(st, 3, session_row(w, r->session));
     sqlite3_bind_int64(st, 4, (int64_t)r->u[5]);
     bind_text(st, 5, callback);
     bind_text(st, 6, r->text);
@@ -570,6 +624,7 @@ static int insert_driver_event(struct hwriter *w, const struct hrec *r)
 int hwriter_insert(struct hwriter *w, const struct hrec *r)
 {
     sqlite3_stmt *st;
+    int rc;
     switch (r->kind) {
     case REC_SESSION_OPEN:
         st = stmt(w, S_SESSION_OPEN);
@@ -578,7 +633,9 @@ int hwriter_insert(struct hwriter *w, const struct hrec *r)
         bind_text(st, 4, r->s2);
         bind_text(st, 5, r->s3);
         sqlite3_bind_int64(st, 6, (int64_t)r->time_ns);
-        return run(st);
+        if ((rc = run(st)) == SQLITE_OK)
+            hrowids_put(&w->rowids, r->session, 0, sqlite3_last_insert_rowid(w->db));
+        return rc;
     case REC_SESSION_CLOSE:
         st = stmt(w, S_SESSION_CLOSE);
         sqlite3_bind_int64(st, 2, (int64_t)r->session);
@@ -594,7 +651,7 @@ int hwriter_insert(struct hwriter *w, const struct hrec *r)
     case REC_FAULT:
         st = stmt(w, S_FAULT);
         bind_text(st, 2, r->device);
-        sqlite3_bind_int64(st, 3, (int64_t)r->session);
+        bind_row(st, 3, session_row(w, r->session));
         bind_text(st, 4, r->s3);
         sqlite3_bind_int64(st, 5, (int64_t)r->u[0]);
         sqlite3_bind_int64(st, 6, r->kind == REC_FAULT ? r->i[0] : -1);
@@ -696,4 +753,5 @@ void hwriter_retention(struct hwriter *w, uint64_t max_age_s, uint64_t max_bytes
     }
     if (max_bytes != 0)
         retention_by_size(db, max_bytes);
+    hrowids_clear(&w->rowids); /* some of those rows may be gone */
 }
