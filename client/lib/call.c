@@ -50,38 +50,39 @@ void call_channel_close(dmaemu_t *c)
     frame_buf_free(&c->call_in);
 }
 
+/*
+ * On the event thread after every main frame, so no lock unless a thread waits on a Fence. The
+ * waiter announces itself under the lock before it reads main_seen, and this side counts before
+ * it reads fence_waiters (both sequentially consistent): either this side sees the waiter and
+ * wakes it under the lock, or the waiter sees the new count. No wake-up is lost.
+ */
 void call_channel_main_seen(dmaemu_t *c)
 {
-    pthread_mutex_lock(&c->lock);
-    c->main_seen++;
-    if (c->fence_waiters > 0)
+    atomic_fetch_add(&c->main_seen, 1);
+    if (atomic_load(&c->fence_waiters) > 0) {
+        pthread_mutex_lock(&c->lock);
         pthread_cond_broadcast(&c->seen_cond);
-    pthread_mutex_unlock(&c->lock);
+        pthread_mutex_unlock(&c->lock);
+    }
 }
 
 static void call_fence(dmaemu_t *c, uint64_t main_frames)
 {
     pthread_mutex_lock(&c->lock);
-    c->fence_waiters++;
-    while (c->main_seen < main_frames && c->connected)
+    atomic_fetch_add(&c->fence_waiters, 1);
+    while (atomic_load(&c->main_seen) < main_frames && c->connected)
         pthread_cond_wait(&c->seen_cond, &c->lock);
-    c->fence_waiters--;
+    atomic_fetch_sub(&c->fence_waiters, 1);
     pthread_mutex_unlock(&c->lock);
 }
 
+/* Nothing but replies, posted Errors and Fences comes here: what the daemon starts goes to
+ * the event thread on the main stream. */
 static void call_handle_frame(dmaemu_t *c, const struct frame *f)
 {
-    if (f->h.flags & FRAME_REPLY) {
-        conn_deliver_reply(c, f);
-        return;
-    }
-    ProtobufCMessage *msg = msg_decode(f);
-    if (msg == NULL)
-        return;
-    if (f->h.type == DMAEMU__MSG_TYPE__MSG_FENCE)
+    ProtobufCMessage *msg = conn_frame_common(c, f);
+    if (msg != NULL && f->h.type == DMAEMU__MSG_TYPE__MSG_FENCE)
         call_fence(c, ((Dmaemu__Fence *)msg)->main_frames);
-    else if (f->h.type == DMAEMU__MSG_TYPE__MSG_ERROR)
-        conn_posted_error(c, (Dmaemu__Error *)msg);
     msg_free(msg);
 }
 

@@ -240,7 +240,7 @@ static void waiter_fill(struct waiter *w, const struct frame *f, ProtobufCMessag
     w->done = true;
 }
 
-void conn_deliver_reply(dmaemu_t *c, const struct frame *f)
+static void conn_deliver_reply(dmaemu_t *c, const struct frame *f)
 {
     ProtobufCMessage *msg = msg_decode(f);
     pthread_mutex_lock(&c->lock);
@@ -260,7 +260,7 @@ void conn_deliver_reply(dmaemu_t *c, const struct frame *f)
         on_reply(w);
 }
 
-void conn_posted_error(dmaemu_t *c, const Dmaemu__Error *e)
+static void conn_posted_error(dmaemu_t *c, const Dmaemu__Error *e)
 {
     pthread_mutex_lock(&c->lock);
     if (c->posted_error == 0) {
@@ -288,17 +288,27 @@ uint64_t dmaemu_interrupt_raised_ns(void)
     return irq_raised_ns;
 }
 
-static void conn_handle_frame(dmaemu_t *c, const struct frame *f)
+ProtobufCMessage *conn_frame_common(dmaemu_t *c, const struct frame *f)
 {
     if (f->h.flags & FRAME_REPLY) {
         conn_deliver_reply(c, f);
-        return;
+        return NULL;
     }
     ProtobufCMessage *msg = msg_decode(f);
+    if (msg != NULL && f->h.type == DMAEMU__MSG_TYPE__MSG_ERROR) {
+        conn_posted_error(c, (Dmaemu__Error *)msg);
+        msg_free(msg);
+        return NULL;
+    }
+    return msg;
+}
+
+static void conn_handle_frame(dmaemu_t *c, const struct frame *f)
+{
+    ProtobufCMessage *msg = conn_frame_common(c, f);
     if (msg == NULL)
         return;
     switch (f->h.type) {
-    case DMAEMU__MSG_TYPE__MSG_ERROR: conn_posted_error(c, (Dmaemu__Error *)msg); break;
     case DMAEMU__MSG_TYPE__MSG_DMA_READ: regions_serve_read(c, f, (Dmaemu__DmaRead *)msg); break;
     case DMAEMU__MSG_TYPE__MSG_DMA_WRITE: regions_serve_write(c, f, (Dmaemu__DmaWrite *)msg); break;
     case DMAEMU__MSG_TYPE__MSG_INTERRUPT:
@@ -486,7 +496,7 @@ static dmaemu_t *conn_alloc(int fd, bool remote, const struct dmaemu_connect_opt
     c->remote = remote;
     c->next_id = 1; /* id 1 is the hello */
     c->call_fd = -1;
-    c->main_seen = 1; /* the HelloReply, read before the event thread starts */
+    atomic_init(&c->main_seen, 1); /* the HelloReply, read before the event thread starts */
     c->limits.max_body = CLIENT_MAX_BODY;
     c->limits.max_data = o->max_data ? o->max_data : CLIENT_MAX_DATA;
     pthread_mutex_init(&c->lock, NULL);

@@ -55,10 +55,12 @@ struct dmaemu {
     int call_fd; /* -1: none, everything on fd */
     pthread_mutex_t call_lock;
     struct frame_buf call_in;
-    uint64_t main_seen; /* frames the event thread handled, the HelloReply counted (lock) */
+    /* Frames the event thread handled, the HelloReply counted. Counted without the lock on
+     * every frame; fence_waiters (changed under lock) says whether anyone must be woken. */
+    atomic_uint_fast64_t main_seen;
+    atomic_uint fence_waiters; /* threads waiting on seen_cond */
     pthread_cond_t seen_cond;
-    unsigned fence_waiters; /* threads waiting on seen_cond */
-    atomic_bool connected;  /* read without the lock by the fast paths */
+    atomic_bool connected; /* read without the lock by the fast paths */
     bool closing;
     int posted_error; /* from a refused posted write, reported by the next call */
     char posted_msg[512];
@@ -126,9 +128,9 @@ int conn_post(dmaemu_t *c, uint16_t type, const ProtobufCMessage *body);
  * the queue is large). */
 int conn_post_batched(dmaemu_t *c, uint16_t type, const ProtobufCMessage *body);
 int conn_flush_batch(dmaemu_t *c);
-/* Delivers a reply frame to its waiter (any thread that reads a stream). */
-void conn_deliver_reply(dmaemu_t *c, const struct frame *f);
-void conn_posted_error(dmaemu_t *c, const Dmaemu__Error *e);
+/* What every stream's reader does first: a reply completes its waiter, a posted Error is kept
+ * for the next call. Returns any other frame's message (msg_free it), or NULL. */
+ProtobufCMessage *conn_frame_common(dmaemu_t *c, const struct frame *f);
 /* Sends a reply frame from the event thread. */
 void conn_reply(dmaemu_t *c, uint16_t type, uint32_t id, const ProtobufCMessage *body,
                 const void *data, size_t data_len);
