@@ -186,10 +186,9 @@ enum {
     S_COUNT
 };
 
-/* ?1 is always the run. A session's or a transaction's row id is bound as a parameter,
- * found by session_row() and txn_row(); for a transaction, ?3 (its number) goes unused. */
-#define SID(n)       "?" #n
-#define TXN_OF(s, t) "?" #s
+/* ?1 is always the run. ROW(n): parameter n is a session's or a transaction's row id, found
+ * by session_row() or txn_row() (NULL when there is none). */
+#define ROW(n) "?" #n
 
 static const char *const statements[S_COUNT] = {
     [S_SESSION_OPEN] = "INSERT INTO sessions(run_id,session_no,role,name,peer,started_ns) "
@@ -197,37 +196,36 @@ static const char *const statements[S_COUNT] = {
     [S_SESSION_CLOSE] = "UPDATE sessions SET ended_ns=?3,end_reason=?4 WHERE run_id=?1 AND "
                         "session_no=?2",
     [S_DEVICE_EVENT] = "INSERT INTO device_events(run_id,device,kind,session_id,reason,time_ns) "
-                       "VALUES(?1,?2,?3," SID(4) ",?5,?6)",
+                       "VALUES(?1,?2,?3," ROW(4) ",?5,?6)",
     [S_DMA] = "INSERT INTO dma_ops(run_id,device,session_id,transfer_id,channel,to_host,bus_addr,"
-              "local_addr,length,purpose,result,start_ns,end_ns) VALUES(?1,?2," SID(
+              "local_addr,length,purpose,result,start_ns,end_ns) VALUES(?1,?2," ROW(
                   3) ",?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
     [S_IRQ] =
-        "INSERT INTO interrupts(run_id,device,session_id,kind,line,time_ns) VALUES(?1,?2," SID(
+        "INSERT INTO interrupts(run_id,device,session_id,kind,line,time_ns) VALUES(?1,?2," ROW(
             3) ",?4,?5,?6)",
     [S_FAULT] = "INSERT INTO faults(run_id,device,session_id,what,addr,channel,time_ns) "
-                "VALUES(?1,?2," SID(3) ",?4,?5,?6,?7)",
+                "VALUES(?1,?2," ROW(3) ",?4,?5,?6,?7)",
     [S_REQ_SUBMIT] = "INSERT INTO requests(run_id,number,device,app_session_id,"
                      "driver_session_id,type,length,offset,ioctl_code,submitted_ns,dispatched_ns,"
-                     "status,information,completed_ns) VALUES(?1,?2,?3," SID(4) "," SID(
+                     "status,information,completed_ns) VALUES(?1,?2,?3," ROW(4) "," ROW(
                          5) ",?6,?7,?8,?9,?10,?11,?12,?13,?14)",
     [S_REQ_COMPLETE] = "UPDATE requests SET status=?3,information=?4,completed_ns=?5 WHERE "
                        "run_id=?1 AND number=?2",
     [S_REQ_DISPATCH] = "UPDATE requests SET dispatched_ns=?3 WHERE run_id=?1 AND number=?2",
     [S_TXN_START] = "INSERT INTO transactions(run_id,session_id,txn_no,device,request_id,"
                     "direction,length,started_ns,profile,bytes,status,ended_ns,transfers) "
-                    "VALUES(?1," SID(2) ",?3,?4,(SELECT id FROM requests WHERE run_id=?1 AND "
+                    "VALUES(?1," ROW(2) ",?3,?4,(SELECT id FROM requests WHERE run_id=?1 AND "
                                         "number=?5),?6,?7,?8,?9,?10,?11,?12,?13)",
-    [S_TXN_END] = "UPDATE transactions SET bytes=?4,status=?5,ended_ns=?6 WHERE id=" TXN_OF(2, 3),
+    [S_TXN_END] = "UPDATE transactions SET bytes=?4,status=?5,ended_ns=?6 WHERE id=" ROW(2),
     [S_XFER_START] = "INSERT INTO transfers(transaction_id,seq,length,sg,programmed_ns,"
-                     "completed_ns,how) VALUES(" TXN_OF(2, 3) ",?4,?5,?6,?7,?8,?9)",
-    [S_XFER_END] =
-        "UPDATE transfers SET completed_ns=?5,how='completed' WHERE transaction_id=" TXN_OF(
-            2, 3) " AND seq=?4",
-    [S_TXN_COUNT] = "UPDATE transactions SET transfers=transfers+1 WHERE id=" TXN_OF(2, 3),
+                     "completed_ns,how) VALUES(" ROW(2) ",?4,?5,?6,?7,?8,?9)",
+    [S_XFER_END] = "UPDATE transfers SET completed_ns=?5,how='completed' WHERE transaction_id=" ROW(
+        2) " AND seq=?4",
+    [S_TXN_COUNT] = "UPDATE transactions SET transfers=transfers+1 WHERE id=" ROW(2),
     [S_FINDING] = "INSERT INTO findings(run_id,device,session_id,code,callback,text,time_ns) "
-                  "VALUES(?1,?2," SID(3) ",?4,?5,?6,?7)",
+                  "VALUES(?1,?2," ROW(3) ",?4,?5,?6,?7)",
     [S_TRACE] = "INSERT INTO traces(run_id,device,session_id,level,function,text,time_ns) "
-                "VALUES(?1,?2," SID(3) ",?4,?5,?6,?7)",
+                "VALUES(?1,?2," ROW(3) ",?4,?5,?6,?7)",
     [S_SESSION_ROW] = "SELECT id FROM sessions WHERE run_id=?1 AND session_no=?2",
     [S_TXN_ROW] = "SELECT id FROM transactions WHERE run_id=?1 AND session_id=?2 AND txn_no=?3 "
                   "ORDER BY id DESC LIMIT 1",
@@ -504,7 +502,7 @@ static int insert_dma(struct hwriter *w, const struct hrec *r)
     return run(st);
 }
 
-/* A statement about r's transaction row (TXN_OF(2, 3)), with that row bound. */
+/* A statement about r's transaction row (ROW(2)), with that row bound. */
 static sqlite3_stmt *txn_stmt(struct hwriter *w, int which, const struct hrec *r)
 {
     int64_t txn = txn_row(w, r->session, r->u[1]);
