@@ -91,6 +91,13 @@ struct dev_host *device_find(const char *name)
     return NULL;
 }
 
+/* Sends line's assertion to the owner under a new delivery number. */
+static void dev_irq_deliver(struct dev_host *d, unsigned line)
+{
+    d->irq_delivered[line] = ++d->irq_deliveries;
+    session_send_interrupt(d->owner, line, true, d->irq_raised_ns[line], d->irq_delivered[line]);
+}
+
 int device_attach(struct dev_host *d, struct session *s)
 {
     if (d->owner != NULL && d->owner != s)
@@ -99,9 +106,9 @@ int device_attach(struct dev_host *d, struct session *s)
     struct rec_event e = {.kind = REC_ATTACH};
     dev_record(d, &e);
     /* A line left asserted (e.g. by a monitor's forced MMIO) must reach the new driver. */
-    for (unsigned line = 0; line < 32; line++)
+    for (unsigned line = 0; line < DEV_IRQ_LINES_MAX; line++)
         if (d->irq_levels & (1u << line))
-            session_send_interrupt(s, line, true, 0); /* raised before this driver came */
+            dev_irq_deliver(d, line);
     return 0;
 }
 
@@ -119,9 +126,17 @@ void device_detach(struct dev_host *d, const char *reason)
     dev_record(d, &r);
 }
 
+void device_interrupt_done(struct dev_host *d, unsigned line, uint64_t assertion)
+{
+    if (line < DEV_IRQ_LINES_MAX && (d->irq_levels & (1u << line)) && d->owner != NULL &&
+        assertion == d->irq_delivered[line])
+        dev_irq_deliver(d, line);
+}
+
 void dev_irq_set(struct dev_host *d, unsigned line, bool asserted)
 {
-    uint32_t bit = 1u << (line & 31);
+    line &= DEV_IRQ_LINES_MAX - 1;
+    uint32_t bit = 1u << line;
     if (((d->irq_levels & bit) != 0) == asserted)
         return;
     d->irq_levels ^= bit;
@@ -130,8 +145,12 @@ void dev_irq_set(struct dev_host *d, unsigned line, bool asserted)
      * keeps, without waiting for the history's copy of the event. */
     struct rec_event e = {
         .kind = REC_IRQ, .time_ns = recorder_now_ns(), .irq = {.line = line, .asserted = asserted}};
-    if (d->owner != NULL)
-        session_send_interrupt(d->owner, line, asserted, e.time_ns);
+    if (asserted)
+        d->irq_raised_ns[line] = e.time_ns;
+    if (d->owner != NULL && asserted)
+        dev_irq_deliver(d, line);
+    else if (d->owner != NULL)
+        session_send_interrupt(d->owner, line, false, e.time_ns, 0);
     dev_record(d, &e);
 }
 

@@ -16,6 +16,8 @@
 
 struct session;
 
+#define DEV_IRQ_LINES_MAX 32 /* irq_levels has a bit per line */
+
 /* Running totals since the daemon started, for live rates (the dashboard divides deltas). */
 struct dev_counters {
     uint64_t dma_ops;
@@ -32,6 +34,11 @@ struct dev_host {
     struct dev_identity id;
     struct session *owner;
     uint32_t irq_levels; /* bit n: INTx line n asserted */
+    /* Per line: when it last rose, and the number of its latest delivery to the owner (see
+     * InterruptDone); numbers come from irq_deliveries. */
+    uint64_t irq_raised_ns[DEV_IRQ_LINES_MAX];
+    uint64_t irq_delivered[DEV_IRQ_LINES_MAX];
+    uint64_t irq_deliveries;
     uv_loop_t *loop;
     uint64_t resets;
     struct dev_counters counters;
@@ -54,5 +61,8 @@ struct dev_host *device_find(const char *name);
 int device_attach(struct dev_host *d, struct session *s);
 /* Drops the owner: in-flight DMA cancelled, model reset, reset recorded. */
 void device_detach(struct dev_host *d, const char *reason);
+/* The owner's ISRs ran for delivery `assertion` of line: a line still asserted, and not
+ * delivered again since, is delivered again. */
+void device_interrupt_done(struct dev_host *d, unsigned line, uint64_t assertion);
 
 #endif

@@ -17,6 +17,7 @@ HANDLER(session_detach);
 HANDLER(session_mmio_read);
 HANDLER(session_mmio_write);
 HANDLER(session_regs);
+HANDLER(session_interrupt_done);
 /* io.c */
 HANDLER(io_open_request);
 HANDLER(io_close_request);

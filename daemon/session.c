@@ -139,13 +139,15 @@ void session_ok(struct session *s, uint32_t id)
     session_send(s, DMAEMU__MSG_TYPE__MSG_OK, FRAME_REPLY, id, &ok.base, NULL, 0);
 }
 
-void session_send_interrupt(struct session *s, unsigned line, bool asserted, uint64_t raised_ns)
+void session_send_interrupt(struct session *s, unsigned line, bool asserted, uint64_t raised_ns,
+                            uint64_t assertion)
 {
     Dmaemu__Interrupt m = DMAEMU__INTERRUPT__INIT;
     m.kind = DMAEMU__IRQ_KIND__IRQ_LINE;
     m.index = line;
     m.asserted = asserted;
     m.raised_ns = raised_ns;
+    m.assertion = assertion;
     session_send(s, DMAEMU__MSG_TYPE__MSG_INTERRUPT, 0, 0, &m.base, NULL, 0);
 }
 
@@ -299,6 +301,7 @@ static const struct {
     {DMAEMU__MSG_TYPE__MSG_IO_CLOSE, ROLE(APP), io_close_request},
     {DMAEMU__MSG_TYPE__MSG_IO_REQUEST, ROLE(APP), io_submit_request},
     {DMAEMU__MSG_TYPE__MSG_CALL_CHANNEL, ROLE(DRIVER), session_call_channel},
+    {DMAEMU__MSG_TYPE__MSG_INTERRUPT_DONE, ROLE(DRIVER), session_interrupt_done},
 };
 
 static void session_dispatch(struct session *s, struct frame *f, ProtobufCMessage *msg)

@@ -54,8 +54,10 @@ void session_send(struct session *s, uint16_t type, uint16_t flags, uint32_t id,
 void session_error(struct session *s, uint32_t id, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void session_ok(struct session *s, uint32_t id);
-/* raised_ns: the wall-clock stamp of the line change (0: unknown). */
-void session_send_interrupt(struct session *s, unsigned line, bool asserted, uint64_t raised_ns);
+/* raised_ns: the wall-clock stamp of the line change (0: unknown); assertion: the delivery's
+ * number (0 for a deassertion). */
+void session_send_interrupt(struct session *s, unsigned line, bool asserted, uint64_t raised_ns,
+                            uint64_t assertion);
 uint32_t session_new_request_id(struct session *s);
 /* A reply sent after its request's handler returned goes on the stream the request came on:
  * the handler keeps s->stream, the later code restores it around its send. */

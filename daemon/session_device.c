@@ -126,6 +126,27 @@ void session_detach(struct session *s, uint32_t id, ProtobufCMessage *msg, struc
     session_ok(s, id);
 }
 
+/* Posted: the driver's ISRs ran for one delivery of a line (see InterruptDone). */
+void session_interrupt_done(struct session *s, uint32_t id, ProtobufCMessage *msg, struct frame *f)
+{
+    const Dmaemu__InterruptDone *m = (const Dmaemu__InterruptDone *)msg;
+    struct dev_host *d = s->device;
+    if (d == NULL) {
+        session_error(s, id, DMAEMU__ERROR_CODE__E_NOT_ATTACHED,
+                      "InterruptDone needs an attached device: attach first");
+        return;
+    }
+    if (m->kind != DMAEMU__IRQ_KIND__IRQ_LINE || m->index >= d->id.irq_lines) {
+        session_error(s, id, DMAEMU__ERROR_CODE__E_RANGE,
+                      "%s has no interrupt line %u (it has %u INTx line%s)", d->name, m->index,
+                      d->id.irq_lines, d->id.irq_lines == 1 ? "" : "s");
+        return;
+    }
+    device_interrupt_done(d, m->index, m->assertion);
+    if (id != 0)
+        session_ok(s, id);
+}
+
 /* The device an MMIO request targets: the named one (tools), or the attached one (drivers). */
 static struct dev_host *session_mmio_device(struct session *s, uint32_t id, const char *name,
                                             bool force)

@@ -43,6 +43,7 @@ static const struct {
     MSG_ENTRY(MSG_HISTORY_REPLY, dmaemu__history_reply__descriptor, "HistoryReply"),
     MSG_ENTRY(MSG_CALL_CHANNEL, dmaemu__call_channel__descriptor, "CallChannel"),
     MSG_ENTRY(MSG_FENCE, dmaemu__fence__descriptor, "Fence"),
+    MSG_ENTRY(MSG_INTERRUPT_DONE, dmaemu__interrupt_done__descriptor, "InterruptDone"),
 };
 
 #define MSG_TABLE_LEN (sizeof(msg_table) / sizeof(msg_table[0]))

@@ -11,7 +11,7 @@
 #include "frame.h"
 
 /* One past the highest MsgType; message.c checks its table against it at compile time. */
-#define MSG_TYPE_COUNT (DMAEMU__MSG_TYPE__MSG_FENCE + 1)
+#define MSG_TYPE_COUNT (DMAEMU__MSG_TYPE__MSG_INTERRUPT_DONE + 1)
 
 /* The message a frame of this type carries, or NULL for a type no peer may send. */
 const ProtobufCMessageDescriptor *msg_descriptor(uint16_t type);

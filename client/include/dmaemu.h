@@ -14,7 +14,10 @@
  *     the calling thread;
  *   - callbacks run on the event thread, one at a time, and must not make synchronous calls on the
  *     same connection (those return DMAEMU_E_CONTEXT rather than deadlock); hand the work to a
- *     thread of your own instead;
+ *     thread of your own instead. The exception is a local driver connection with a call channel
+ *     (dmaemu_callbacks_may_call()): its replies come on a stream of their own, so a callback may
+ *     wait for one. Such a reply may reflect what the device did after frames the event thread
+ *     has yet to deliver (it delivers them when the callback returns);
  *   - device DMA into a region may happen at any moment while it is mapped, from the daemon
  *     (locally) or from the event thread (remotely), exactly as a real device writes memory.
  *
@@ -235,6 +238,27 @@ void dmaemu_set_interrupt_handler(dmaemu_t *c, dmaemu_interrupt_fn fn, void *arg
  * the delivery latency.
  */
 uint64_t dmaemu_interrupt_raised_ns(void);
+/*
+ * Inside an interrupt callback for an assertion: the daemon's number for this delivery of it;
+ * 0 elsewhere. Level semantics without a round trip: when the handlers have run for an
+ * assertion, dmaemu_interrupt_done() with its number tells the daemon, which delivers the line
+ * again, under a new number, if it is still asserted then. Without it, each rise is delivered
+ * once.
+ */
+uint64_t dmaemu_interrupt_assertion(void);
+/* Batched like dmaemu_mmio_write_batched(), so it reaches the daemon after the handlers'
+ * batched writes: call dmaemu_flush() after it. */
+int dmaemu_interrupt_done(dmaemu_t *c, enum dmaemu_irq_kind kind, unsigned index,
+                          uint64_t assertion);
+/* True when callbacks on this connection may make synchronous calls (see Threading model). */
+bool dmaemu_callbacks_may_call(const dmaemu_t *c);
+/*
+ * A reply a callback waited for may reflect what the device did after frames the event thread
+ * has yet to deliver (a DMA notification, an interrupt). A thread about to act on what such a
+ * callback learnt (a DPC an ISR queued) calls this first: it returns once the event thread has
+ * delivered those frames. At once when there are none, and on the event thread.
+ */
+void dmaemu_catch_up(dmaemu_t *c);
 void dmaemu_set_dma_notify_handler(dmaemu_t *c, dmaemu_dma_notify_fn fn, void *arg);
 void dmaemu_set_disconnect_handler(dmaemu_t *c, dmaemu_disconnect_fn fn, void *arg);
 

@@ -9,8 +9,14 @@
  * The event thread keeps the main stream and everything the daemon starts: interrupts, DMA,
  * I/O requests, and the replies to asynchronous requests, which it must run.
  *
- * A Fence from the daemon holds the reader until the event thread has handled as many main
- * frames as the daemon had sent, so a reply never overtakes an interrupt sent before it.
+ * A Fence from the daemon says how many main frames it had sent before what follows: a reply
+ * must not be acted on before the event thread has handled them, so that it never overtakes
+ * an interrupt sent before it. The reader only notes the Fence in the replies it completes, and
+ * each woken thread waits for its own; a reader never waits for the event thread, which may be
+ * waiting for its turn to read (a callback's call, see dmaemu_callbacks_may_call()). The event
+ * thread's own calls cannot wait (the frames fenced are the ones it handles next): it notes how
+ * far ahead its callback has seen, and another thread acting on what the callback learnt
+ * catches up first (dmaemu_catch_up()).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -66,8 +72,15 @@ void call_channel_main_seen(dmaemu_t *c)
     }
 }
 
-static void call_fence(dmaemu_t *c, uint64_t main_frames)
+void call_channel_fence(dmaemu_t *c, uint64_t main_frames)
 {
+    if (atomic_load(&c->main_seen) >= main_frames)
+        return;
+    if (conn_on_event_thread(c)) {
+        if (main_frames > atomic_load(&c->ahead))
+            atomic_store(&c->ahead, main_frames);
+        return;
+    }
     pthread_mutex_lock(&c->lock);
     atomic_fetch_add(&c->fence_waiters, 1);
     while (atomic_load(&c->main_seen) < main_frames && c->connected)
@@ -80,9 +93,9 @@ static void call_fence(dmaemu_t *c, uint64_t main_frames)
  * the event thread on the main stream. */
 static void call_handle_frame(dmaemu_t *c, const struct frame *f)
 {
-    ProtobufCMessage *msg = conn_frame_common(c, f);
+    ProtobufCMessage *msg = conn_frame_common(c, f, c->call_fence);
     if (msg != NULL && f->h.type == DMAEMU__MSG_TYPE__MSG_FENCE)
-        call_fence(c, ((Dmaemu__Fence *)msg)->main_frames);
+        c->call_fence = ((Dmaemu__Fence *)msg)->main_frames;
     msg_free(msg);
 }
 
@@ -124,8 +137,18 @@ void call_channel_wait(dmaemu_t *c, struct waiter *w)
     while (ok && !call_done(c, w))
         ok = call_read(c);
     pthread_mutex_unlock(&c->call_lock);
+    if (ok)
+        return;
     /* The daemon closes both streams together; whatever broke this one, end the connection
-     * the one way there is, through the event thread, which completes w. */
-    if (!ok)
-        shutdown(c->fd, SHUT_RDWR);
+     * the one way there is, through the event thread, which completes w; unless this is the
+     * event thread, which completes it here. */
+    shutdown(c->fd, SHUT_RDWR);
+    if (conn_on_event_thread(c))
+        conn_fail_waiter(c, w, "the call channel closed");
+}
+
+void dmaemu_catch_up(dmaemu_t *c)
+{
+    if (!conn_on_event_thread(c))
+        call_channel_fence(c, atomic_load(&c->ahead));
 }

@@ -3,7 +3,8 @@
  *
  * Callers send their own frames (under write_lock) and sleep on a per-request condition
  * variable; the event thread is the only reader of the socket. It must never wait for anything
- * but the socket, or a daemon DMA request could wait behind a caller waiting for the daemon.
+ * but the socket (or, in a callback, a reply on the call channel, which no reader holds up), or
+ * a daemon DMA request could wait behind a caller waiting for the daemon.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +22,18 @@
 #define CLIENT_BATCH_MAX (32u << 10)
 
 static _Thread_local dmaemu_t *event_thread_of; /* set on each connection's event thread */
-static _Thread_local uint64_t irq_raised_ns;    /* during an interrupt callback */
+/* During an interrupt callback: the Interrupt's stamp and delivery number. */
+static _Thread_local uint64_t irq_raised_ns, irq_assertion;
+
+/* Where a frame goes: the main stream, the call channel (where there is one), or the one the
+ * sending thread owns: the event thread's is the main stream, every other thread's the call
+ * channel. */
+enum conn_stream { STREAM_OWN, STREAM_MAIN, STREAM_CALLS };
+
+bool conn_on_event_thread(const dmaemu_t *c)
+{
+    return event_thread_of == c;
+}
 
 /* Sending -------------------------------------------------------------------------------------- */
 
@@ -32,18 +44,20 @@ static int conn_calls_fd(const dmaemu_t *c)
 }
 
 /*
- * Sends one frame. The event thread, and requests whose replies it must handle (async),
- * use the main stream; every other thread the call channel, where there is one.
+ * Sends one frame. Requests whose replies the event thread must handle (async) use the main
+ * stream, synchronous requests the call channel, and everything else the sender's own stream.
  */
-static int conn_send(dmaemu_t *c, bool main_stream, uint16_t type, uint16_t flags, uint32_t id,
-                     const ProtobufCMessage *body, const void *data, size_t data_len, int pass_fd)
+static int conn_send(dmaemu_t *c, enum conn_stream stream, uint16_t type, uint16_t flags,
+                     uint32_t id, const ProtobufCMessage *body, const void *data, size_t data_len,
+                     int pass_fd)
 {
     size_t len;
     uint8_t *hdr = msg_encode(type, flags, id, body, (uint32_t)data_len, &len);
     if (hdr == NULL)
         return dmaemu_fail(DMAEMU_E_NO_MEMORY, "out of memory encoding a frame");
     pthread_mutex_lock(&c->write_lock);
-    bool on_main = main_stream || event_thread_of == c || c->call_fd < 0;
+    bool on_main =
+        c->call_fd < 0 || stream == STREAM_MAIN || (stream == STREAM_OWN && event_thread_of == c);
     int fd = on_main ? c->fd : c->call_fd;
     /* Batched reports go first, in the same system call: their order is kept. */
     size_t batch = fd == conn_calls_fd(c) ? c->batch_len : 0;
@@ -109,7 +123,7 @@ int conn_flush_batch(dmaemu_t *c)
 void conn_reply(dmaemu_t *c, uint16_t type, uint32_t id, const ProtobufCMessage *body,
                 const void *data, size_t data_len)
 {
-    conn_send(c, false, type, FRAME_REPLY, id, body, data, data_len, -1);
+    conn_send(c, STREAM_OWN, type, FRAME_REPLY, id, body, data, data_len, -1);
 }
 
 void conn_reply_error(dmaemu_t *c, uint32_t id, int wire_code, const char *msg)
@@ -124,7 +138,7 @@ int conn_post(dmaemu_t *c, uint16_t type, const ProtobufCMessage *body)
 {
     if (!c->connected)
         return dmaemu_fail(DMAEMU_E_DISCONNECTED, "not connected to the daemon");
-    return conn_send(c, false, type, 0, 0, body, NULL, 0, -1);
+    return conn_send(c, STREAM_OWN, type, 0, 0, body, NULL, 0, -1);
 }
 
 /* Requests ---------------------------------------------------------------------------------------
@@ -173,8 +187,8 @@ static int conn_send_call(dmaemu_t *c, const struct call *call, struct waiter *w
     c->waiters = w;
     pthread_mutex_unlock(&c->lock);
 
-    int rc = conn_send(c, async, call->type, 0, w->id, call->body, call->data, call->data_len,
-                       call->pass_fd);
+    int rc = conn_send(c, async ? STREAM_MAIN : STREAM_CALLS, call->type, 0, w->id, call->body,
+                       call->data, call->data_len, call->pass_fd);
     if (rc < 0) {
         pthread_mutex_lock(&c->lock);
         waiter_take(c, w->id);
@@ -185,7 +199,7 @@ static int conn_send_call(dmaemu_t *c, const struct call *call, struct waiter *w
 
 int conn_call(dmaemu_t *c, const struct call *call, ProtobufCMessage **reply, size_t *rx_len)
 {
-    if (event_thread_of == c)
+    if (event_thread_of == c && c->call_fd < 0)
         return dmaemu_fail(DMAEMU_E_CONTEXT, "synchronous libdmaemu call from a callback; "
                                              "hand the work to another thread");
     struct waiter w = {.rx_buf = call->rx_buf, .rx_cap = call->rx_cap};
@@ -199,6 +213,7 @@ int conn_call(dmaemu_t *c, const struct call *call, ProtobufCMessage **reply, si
             pthread_cond_wait(&w.cond, &c->lock);
         rc = conn_result(c, &w, call->reply_type);
         pthread_mutex_unlock(&c->lock);
+        call_channel_fence(c, w.fence);
     }
     pthread_cond_destroy(&w.cond);
     if (rc == 0 && reply != NULL)
@@ -219,9 +234,11 @@ int conn_call_async(dmaemu_t *c, const struct call *call, struct waiter *w)
  */
 
 /* Fills w from a reply frame. Called with c->lock held. */
-static void waiter_fill(struct waiter *w, const struct frame *f, ProtobufCMessage *msg)
+static void waiter_fill(struct waiter *w, const struct frame *f, ProtobufCMessage *msg,
+                        uint64_t fence)
 {
     w->type = f->h.type;
+    w->fence = fence;
     if (msg == NULL) {
         w->error = DMAEMU_E_PROTOCOL;
         snprintf(w->error_msg, sizeof(w->error_msg), "undecodable %s from the daemon",
@@ -240,7 +257,7 @@ static void waiter_fill(struct waiter *w, const struct frame *f, ProtobufCMessag
     w->done = true;
 }
 
-static void conn_deliver_reply(dmaemu_t *c, const struct frame *f)
+static void conn_deliver_reply(dmaemu_t *c, const struct frame *f, uint64_t fence)
 {
     ProtobufCMessage *msg = msg_decode(f);
     pthread_mutex_lock(&c->lock);
@@ -250,7 +267,7 @@ static void conn_deliver_reply(dmaemu_t *c, const struct frame *f)
         msg_free(msg);
         return;
     }
-    waiter_fill(w, f, msg);
+    waiter_fill(w, f, msg, fence);
     /* Read before unlocking: a woken synchronous caller returns and its waiter is gone. */
     void (*on_reply)(struct waiter *) = w->on_reply;
     if (on_reply == NULL)
@@ -279,8 +296,9 @@ static void conn_deliver_interrupt(dmaemu_t *c, const Dmaemu__Interrupt *irq)
     if (fn == NULL)
         return;
     irq_raised_ns = irq->raised_ns;
+    irq_assertion = irq->assertion;
     fn(arg, (enum dmaemu_irq_kind)irq->kind, irq->index, irq->asserted);
-    irq_raised_ns = 0;
+    irq_raised_ns = irq_assertion = 0;
 }
 
 uint64_t dmaemu_interrupt_raised_ns(void)
@@ -288,10 +306,15 @@ uint64_t dmaemu_interrupt_raised_ns(void)
     return irq_raised_ns;
 }
 
-ProtobufCMessage *conn_frame_common(dmaemu_t *c, const struct frame *f)
+uint64_t dmaemu_interrupt_assertion(void)
+{
+    return irq_assertion;
+}
+
+ProtobufCMessage *conn_frame_common(dmaemu_t *c, const struct frame *f, uint64_t fence)
 {
     if (f->h.flags & FRAME_REPLY) {
-        conn_deliver_reply(c, f);
+        conn_deliver_reply(c, f, fence);
         return NULL;
     }
     ProtobufCMessage *msg = msg_decode(f);
@@ -305,7 +328,7 @@ ProtobufCMessage *conn_frame_common(dmaemu_t *c, const struct frame *f)
 
 static void conn_handle_frame(dmaemu_t *c, const struct frame *f)
 {
-    ProtobufCMessage *msg = conn_frame_common(c, f);
+    ProtobufCMessage *msg = conn_frame_common(c, f, 0);
     if (msg == NULL)
         return;
     switch (f->h.type) {
@@ -353,6 +376,17 @@ static const char *conn_read_loop(dmaemu_t *c, struct frame_buf *in)
             return why;
         }
     }
+}
+
+void conn_fail_waiter(dmaemu_t *c, struct waiter *w, const char *why)
+{
+    pthread_mutex_lock(&c->lock);
+    if (!w->done && waiter_take(c, w->id) == w) {
+        w->error = DMAEMU_E_DISCONNECTED;
+        snprintf(w->error_msg, sizeof(w->error_msg), "connection to dmaemud lost: %s", why);
+        w->done = true;
+    }
+    pthread_mutex_unlock(&c->lock);
 }
 
 static void conn_fail_waiters(dmaemu_t *c, const char *why)
@@ -448,7 +482,7 @@ static int hello_send(dmaemu_t *c, const struct dmaemu_connect_options *o, const
     h.limits = &lim;
     h.pid = (uint32_t)getpid();
     h.host = host;
-    return conn_send(c, true, DMAEMU__MSG_TYPE__MSG_HELLO, 0, 1, &h.base, NULL, 0, -1);
+    return conn_send(c, STREAM_MAIN, DMAEMU__MSG_TYPE__MSG_HELLO, 0, 1, &h.base, NULL, 0, -1);
 }
 
 /* Reads the one reply to Hello, before the event thread exists. */
@@ -614,6 +648,21 @@ void dmaemu_set_disconnect_handler(dmaemu_t *c, dmaemu_disconnect_fn fn, void *a
     c->disconnect_fn = fn;
     c->disconnect_arg = arg;
     pthread_mutex_unlock(&c->lock);
+}
+
+int dmaemu_interrupt_done(dmaemu_t *c, enum dmaemu_irq_kind kind, unsigned index,
+                          uint64_t assertion)
+{
+    Dmaemu__InterruptDone m = DMAEMU__INTERRUPT_DONE__INIT;
+    m.kind = (Dmaemu__IrqKind)kind;
+    m.index = index;
+    m.assertion = assertion;
+    return conn_post_batched(c, DMAEMU__MSG_TYPE__MSG_INTERRUPT_DONE, &m.base);
+}
+
+bool dmaemu_callbacks_may_call(const dmaemu_t *c)
+{
+    return c->call_fd >= 0;
 }
 
 void dmaemu_set_dma_notify_handler(dmaemu_t *c, dmaemu_dma_notify_fn fn, void *arg)

@@ -24,7 +24,8 @@ struct waiter {
     uint8_t *rx_buf; /* reply data is copied here, at most rx_cap bytes */
     size_t rx_cap;
     size_t rx_len;
-    int error; /* DMAEMU_E_* when the reply is an Error or the link died */
+    uint64_t fence; /* main frames to handle before the reply is acted on (call channel) */
+    int error;      /* DMAEMU_E_* when the reply is an Error or the link died */
     char error_msg[512];
     void (*on_reply)(struct waiter *w);
 };
@@ -55,10 +56,14 @@ struct dmaemu {
     int call_fd; /* -1: none, everything on fd */
     pthread_mutex_t call_lock;
     struct frame_buf call_in;
+    uint64_t call_fence; /* the last Fence read there (call_lock) */
     /* Frames the event thread handled, the HelloReply counted. Counted without the lock on
      * every frame; fence_waiters (changed under lock) says whether anyone must be woken. */
     atomic_uint_fast64_t main_seen;
     atomic_uint fence_waiters; /* threads waiting on seen_cond */
+    /* The highest Fence of a reply that a callback acted on before the event thread had handled
+     * the frames fenced (it cannot wait for itself); written by the event thread only. */
+    atomic_uint_fast64_t ahead;
     pthread_cond_t seen_cond;
     atomic_bool connected; /* read without the lock by the fast paths */
     bool closing;
@@ -93,8 +98,11 @@ int socket_send_frames(int fd, const uint8_t *prefix, size_t prefix_len, const u
 /* Opens the call channel of a local driver connection; a daemon without one is no error. */
 void call_channel_open(dmaemu_t *c);
 /* Reads the call channel until w is done or the channel fails (then the connection goes
- * down and w is completed by the event thread). */
+ * down and w is completed with an error). */
 void call_channel_wait(dmaemu_t *c, struct waiter *w);
+/* Waits until the event thread has handled the first `main_frames` main frames; on the event
+ * thread, notes them in c->ahead instead (see dmaemu_catch_up()). */
+void call_channel_fence(dmaemu_t *c, uint64_t main_frames);
 /* The event thread handled one more frame of the main stream. */
 void call_channel_main_seen(dmaemu_t *c);
 void call_channel_close(dmaemu_t *c);
@@ -128,9 +136,14 @@ int conn_post(dmaemu_t *c, uint16_t type, const ProtobufCMessage *body);
  * the queue is large). */
 int conn_post_batched(dmaemu_t *c, uint16_t type, const ProtobufCMessage *body);
 int conn_flush_batch(dmaemu_t *c);
-/* What every stream's reader does first: a reply completes its waiter, a posted Error is kept
- * for the next call. Returns any other frame's message (msg_free it), or NULL. */
-ProtobufCMessage *conn_frame_common(dmaemu_t *c, const struct frame *f);
+/* What every stream's reader does first: a reply completes its waiter (which must then pass
+ * `fence`, see call.c), a posted Error is kept for the next call. Returns any other frame's
+ * message (msg_free it), or NULL. */
+ProtobufCMessage *conn_frame_common(dmaemu_t *c, const struct frame *f, uint64_t fence);
+/* Completes w, if it is still waiting, with DMAEMU_E_DISCONNECTED and why. */
+void conn_fail_waiter(dmaemu_t *c, struct waiter *w, const char *why);
+/* True on c's event thread. */
+bool conn_on_event_thread(const dmaemu_t *c);
 /* Sends a reply frame from the event thread. */
 void conn_reply(dmaemu_t *c, uint16_t type, uint32_t id, const ProtobufCMessage *body,
                 const void *data, size_t data_len);

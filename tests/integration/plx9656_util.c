@@ -34,6 +34,7 @@ static void on_irq(void *arg, enum dmaemu_irq_kind kind, unsigned index, bool as
         p->bad_irq++;
     } else {
         p->level = asserted;
+        p->assertion = dmaemu_interrupt_assertion();
         if (asserted)
             p->asserts++;
         else

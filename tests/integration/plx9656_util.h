@@ -108,6 +108,7 @@ struct plx {
     pthread_cond_t cv;
     bool level;
     unsigned asserts, deasserts; /* callbacks with asserted = true / false */
+    uint64_t assertion;          /* dmaemu_interrupt_assertion() in the last callback */
     unsigned bad_irq;            /* callbacks for anything but line 0 */
     dmaemu_region_t *regions[PLX_MAX_REGIONS];
     unsigned region_count;

@@ -325,8 +325,9 @@ static bool plx_level_now(struct plx *p)
 
 /*
  * A line change the daemon sent before a reply reaches the interrupt callback before the reply
- * returns, with no waiting: what the shim's ISR loop relies on after its ping. On one stream
- * that is the stream's order; with a local driver's call channel, the daemon's Fence.
+ * returns, with no waiting: what a driver thread that reads a register and then looks at the
+ * line relies on. On one stream that is the stream's order; with a local driver's call channel,
+ * the daemon's Fence.
  */
 static void test_irq_known_before_the_next_reply(void **state)
 {
@@ -349,6 +350,70 @@ static void test_irq_known_before_the_next_reply(void **state)
     }
 }
 
+/* The last callback's assertion number and the callback counts, after a round trip. */
+static uint64_t irq_snapshot(struct plx *p, unsigned *asserts, unsigned *deasserts)
+{
+    plx_barrier(p);
+    pthread_mutex_lock(&p->mu);
+    uint64_t n = p->assertion;
+    *asserts = p->asserts;
+    *deasserts = p->deasserts;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+static void interrupt_done(struct plx *p, unsigned index, uint64_t assertion)
+{
+    assert_int_equal(dmaemu_interrupt_done(p->c, DMAEMU_IRQ_LINE, index, assertion), 0);
+    assert_int_equal(dmaemu_flush(p->c), 0);
+}
+
+/*
+ * InterruptDone: a line still asserted when the driver says its handlers ran for the latest
+ * delivery is delivered again under a new number; a stale number, a line no longer asserted or
+ * a line the device lacks delivers nothing (the last is refused, and the session goes on).
+ */
+static void test_irq_done_redelivers(void **state)
+{
+    struct plx *p = *state;
+    plx_region(p, HOST_BUS, 0x1000, 0);
+    plx_wr32(p, PLX_INTCSR, all_enables);
+    small_dma(p, 0, PLX_MODE_BASE | PLX_MODE_DONE_IE | PLX_MODE_INTA);
+    plx_irq_expect(p, true, "ch0 done interrupt");
+    unsigned a0, d0, a, d;
+    uint64_t first = irq_snapshot(p, &a0, &d0);
+    assert_true(first > 0);
+
+    interrupt_done(p, 0, first);
+    uint64_t again = irq_snapshot(p, &a, &d);
+    assert_int_equal(a, a0 + 1); /* delivered again, the line never dropped */
+    assert_int_equal(d, d0);
+    assert_true(again > first);
+
+    interrupt_done(p, 0, first); /* stale: the driver has yet to serve `again` */
+    assert_int_equal(irq_snapshot(p, &a, &d), again);
+    assert_int_equal(a, a0 + 1);
+
+    plx_wr8(p, PLX_DMACSR(0), PLX_CSR_CLRINT);
+    plx_irq_expect(p, false, "ch0 cleared");
+    assert_int_equal(irq_snapshot(p, &a, &d), 0); /* a deassertion has no number */
+    interrupt_done(p, 0, again);                  /* the line is low: nothing to deliver */
+    irq_snapshot(p, &a, &d);
+    assert_int_equal(a, a0 + 1);
+    assert_int_equal(d, d0 + 1);
+
+    assert_int_equal(dmaemu_interrupt_done(p->c, DMAEMU_IRQ_LINE, 3, again), 0);
+    int rc = dmaemu_ping(p->c); /* the refusal of the posted frame comes with the next call */
+    assert_int_equal(rc, DMAEMU_E_RANGE);
+    if (strstr(dmaemu_last_error(), "no interrupt line 3") == NULL)
+        fail_msg("refusal does not name the line: %s", dmaemu_last_error());
+    assert_int_equal(dmaemu_ping(p->c), 0);
+
+    dmaemu_t *idle = plx_connect_owned(p, p->tcp, DMAEMU_ROLE_DRIVER, "plx9656-unattached");
+    assert_int_equal(dmaemu_interrupt_done(idle, DMAEMU_IRQ_LINE, 0, again), 0);
+    assert_int_equal(dmaemu_ping(idle), DMAEMU_E_NOT_ATTACHED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +425,7 @@ int main(void)
         PLX_TEST(test_irq_no_done_interrupt_on_master_abort, &g_default),
         PLX_TEST(test_irq_completion_order, &g_default),
         PLX_TEST(test_irq_known_before_the_next_reply, &g_default),
+        PLX_TEST(test_irq_done_redelivers, &g_default),
     };
     return PLX_RUN_GROUP("plx9656 interrupt line", tests, &g_default, NULL);
 }
