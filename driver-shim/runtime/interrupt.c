@@ -1,13 +1,20 @@
 /*
  * interrupt.c: line interrupts as KMDF delivers them.
  *
- * The daemon reports INTA's level; the ISR thread runs every connected EvtInterruptIsr at DIRQL
- * under its interrupt lock while the line is asserted, and again while it stays asserted (level
- * semantics). After each pass it makes one round trip to the daemon, so the deassertion caused
- * by the ISR's register writes has arrived before the line is looked at again. A line asserted
- * and claimed by nobody 100 times in a row is an interrupt storm: a finding, and the line is
- * ignored from then on. DPCs run on their own thread at DISPATCH_LEVEL, under the device's
- * callback lock with AutomaticSerialization.
+ * The daemon delivers INTA's assertions, numbered. For each, one ISR pass runs every connected
+ * EvtInterruptIsr at DIRQL under its interrupt lock, then tells the daemon the pass is done
+ * (InterruptDone, after the ISR's register writes): a line still asserted then is delivered
+ * again, which is level semantics without waiting for a round trip after every pass.
+ *
+ * A pass runs where the assertion arrives, on libdmaemu's event thread, when it can without
+ * waiting: no pass is running, every interrupt lock is free (a driver thread holding one for
+ * WdfInterruptSynchronize may be waiting for that event thread), and register reads can be
+ * answered there (a local driver's call channel). Otherwise the ISR thread runs it. Like a CPU
+ * taking an interrupt, the event thread delivers nothing else until the ISR returns.
+ *
+ * A line delivered and claimed by nobody 100 times in a row is an interrupt storm: a finding,
+ * and the line is ignored from then on. DPCs run on their own thread at DISPATCH_LEVEL, under
+ * the device's callback lock with AutomaticSerialization.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +41,10 @@ static struct {
     pthread_cond_t isr_cond, dpc_cond;
     bool asserted;      /* INTA as the daemon last reported it */
     uint64_t raised_ns; /* the daemon's stamp of its last assertion */
+    uint64_t assertion; /* the number of the latest delivery */
+    uint64_t served;    /* the latest delivery a pass has started for */
+    bool running;       /* a pass is running, on the event thread or the ISR thread */
+    unsigned unclaimed; /* passes in a row that no ISR claimed */
     bool armed;         /* interrupts connected and not silenced by a storm */
     bool dpc_pending;
     bool stop;
@@ -88,9 +99,13 @@ NTSTATUS WdfInterruptCreate(WDFDEVICE Device, PWDF_INTERRUPT_CONFIG Configuratio
 
 /* The interrupt lock ------------------------------------------------------------------------- */
 
+/* The interrupt lock guards what the ISR shares; an ISR on the event thread may have learnt
+ * things about the device that frames still to be delivered come before, so whoever takes it
+ * after catches up with them first. */
 static void intr_lock(struct shim_interrupt *i)
 {
     pthread_mutex_lock(&i->lock);
+    dmaemu_catch_up(shim.conn);
     i->saved_irql = shim_irql;
     shim_irql = SHIM_DIRQL;
 }
@@ -146,19 +161,9 @@ BOOLEAN WdfInterruptQueueDpcForIsr(WDFINTERRUPT Interrupt)
     return TRUE;
 }
 
-/* The ISR thread ---------------------------------------------------------------------------- */
+/* ISR passes ----------------------------------------------------------------------------- */
 
-void shim_interrupt_line(void *arg, enum dmaemu_irq_kind kind, unsigned index, bool asserted)
-{
-    pthread_mutex_lock(&line.lock);
-    line.asserted = asserted;
-    if (asserted)
-        line.raised_ns = dmaemu_interrupt_raised_ns();
-    pthread_cond_broadcast(&line.isr_cond);
-    pthread_mutex_unlock(&line.lock);
-}
-
-/* The assertion the ISR thread is serving, for dmaemu_shim_interrupt_raised_ns(). */
+/* The assertion the running pass serves, for dmaemu_shim_interrupt_raised_ns(). */
 static _Thread_local uint64_t isr_raised_ns;
 
 uint64_t dmaemu_shim_interrupt_raised_ns(void)
@@ -166,14 +171,21 @@ uint64_t dmaemu_shim_interrupt_raised_ns(void)
     return isr_raised_ns;
 }
 
-static bool isr_pass(struct shim_device *d)
+/* Runs every connected ISR; `held` says their locks are taken already (each is released after
+ * its ISR). */
+static bool isr_pass(struct shim_device *d, bool held)
 {
     bool claimed = false;
     for (struct shim_interrupt *i = d->interrupts; i != NULL; i = i->next) {
         if (!i->connected)
             continue;
         BOOLEAN r;
-        intr_lock(i);
+        if (held) {
+            i->saved_irql = shim_irql;
+            shim_irql = SHIM_DIRQL;
+        } else {
+            intr_lock(i);
+        }
         SHIM_CALL_RET(r, "EvtInterruptIsr", i->config.EvtInterruptIsr((WDFINTERRUPT)i, 0));
         intr_unlock(i);
         claimed |= r != FALSE;
@@ -183,30 +195,114 @@ static bool isr_pass(struct shim_device *d)
     return claimed;
 }
 
+/* Takes every connected interrupt's lock, or none. */
+static bool isr_trylock_all(struct shim_device *d)
+{
+    for (struct shim_interrupt *i = d->interrupts; i != NULL; i = i->next) {
+        if (!i->connected || pthread_mutex_trylock(&i->lock) == 0)
+            continue;
+        for (struct shim_interrupt *j = d->interrupts; j != i; j = j->next)
+            if (j->connected)
+                pthread_mutex_unlock(&j->lock);
+        return false;
+    }
+    return true;
+}
+
+/* Is there a pass to run (line.lock held): the latest delivery, if no pass serves it yet? */
+static bool isr_pass_due(void)
+{
+    return line.armed && line.asserted && !line.running && line.assertion != line.served;
+}
+
+/* Claims the pass due (line.lock held). */
+static bool isr_claim_pass(uint64_t *assertion)
+{
+    if (!isr_pass_due())
+        return false;
+    line.running = true;
+    line.served = *assertion = line.assertion;
+    isr_raised_ns = line.raised_ns;
+    return true;
+}
+
+/* Ends a pass (line.lock held, dropped and retaken): counts a storm, then tells the daemon,
+ * after the ISR's register writes, which delivery the ISRs ran for. */
+static void isr_end_pass(uint64_t assertion, bool claimed)
+{
+    line.running = false;
+    line.unclaimed = claimed ? 0 : line.unclaimed + 1;
+    bool storm = line.unclaimed == SHIM_STORM_LIMIT;
+    if (storm)
+        line.armed = false;
+    bool armed = line.armed;
+    pthread_cond_broadcast(&line.isr_cond); /* the ISR thread may have a pass to run */
+    pthread_mutex_unlock(&line.lock);
+    if (storm)
+        shim_verifier(SHIM_NO_BUGCHECK, SHIM_STORM_LIMIT, 0, 0,
+                      "interrupt storm: INTA stayed asserted through %d ISR calls that did not "
+                      "claim it; the line is now ignored",
+                      SHIM_STORM_LIMIT);
+    if (armed)
+        dmaemu_interrupt_done(shim.conn, DMAEMU_IRQ_LINE, 0, assertion);
+    shim_flush();
+    pthread_mutex_lock(&line.lock);
+}
+
+/* On the event thread: runs the pass due here, unless that would mean waiting for a lock;
+ * false leaves it to the ISR thread. (Trying interrupt locks under line.lock cannot deadlock:
+ * a try never waits.) */
+static bool isr_run_here(void)
+{
+    uint64_t assertion = 0;
+    pthread_mutex_lock(&line.lock);
+    if (!isr_pass_due()) {
+        pthread_mutex_unlock(&line.lock);
+        return true;
+    }
+    if (!isr_trylock_all(shim.device)) {
+        pthread_mutex_unlock(&line.lock);
+        return false;
+    }
+    isr_claim_pass(&assertion);
+    pthread_mutex_unlock(&line.lock);
+    bool claimed = isr_pass(shim.device, true);
+    pthread_mutex_lock(&line.lock);
+    isr_end_pass(assertion, claimed);
+    pthread_mutex_unlock(&line.lock);
+    isr_raised_ns = 0;
+    return true;
+}
+
+void shim_interrupt_line(void *arg, enum dmaemu_irq_kind kind, unsigned index, bool asserted)
+{
+    pthread_mutex_lock(&line.lock);
+    line.asserted = asserted;
+    if (asserted) {
+        line.raised_ns = dmaemu_interrupt_raised_ns();
+        line.assertion = dmaemu_interrupt_assertion();
+    }
+    pthread_mutex_unlock(&line.lock);
+    if (!asserted || (dmaemu_callbacks_may_call(shim.conn) && isr_run_here()))
+        return;
+    pthread_mutex_lock(&line.lock);
+    pthread_cond_broadcast(&line.isr_cond);
+    pthread_mutex_unlock(&line.lock);
+}
+
 static void *isr_thread(void *arg)
 {
-    unsigned unclaimed = 0;
+    uint64_t assertion;
     pthread_mutex_lock(&line.lock);
     while (!line.stop) {
-        if (!(line.asserted && line.armed)) {
+        if (!isr_claim_pass(&assertion)) {
             pthread_cond_wait(&line.isr_cond, &line.lock);
             continue;
         }
-        isr_raised_ns = line.raised_ns;
         pthread_mutex_unlock(&line.lock);
-        bool claimed = isr_pass(shim.device);
-        dmaemu_ping(shim.conn); /* the ISR's writes reach the device and any deassert us */
-        unclaimed = claimed ? 0 : unclaimed + 1;
+        bool claimed = isr_pass(shim.device, false);
         pthread_mutex_lock(&line.lock);
-        if (unclaimed == SHIM_STORM_LIMIT) {
-            line.armed = false;
-            pthread_mutex_unlock(&line.lock);
-            shim_verifier(SHIM_NO_BUGCHECK, SHIM_STORM_LIMIT, 0, 0,
-                          "interrupt storm: INTA stayed asserted through %d ISR calls that did not "
-                          "claim it; the line is now ignored",
-                          SHIM_STORM_LIMIT);
-            pthread_mutex_lock(&line.lock);
-        }
+        isr_end_pass(assertion, claimed);
     }
     pthread_mutex_unlock(&line.lock);
     return NULL;
@@ -216,6 +312,7 @@ static void *isr_thread(void *arg)
 
 static void run_dpcs(struct shim_device *d)
 {
+    dmaemu_catch_up(shim.conn); /* what the ISR that queued them saw ahead of the stream */
     for (struct shim_interrupt *i = d->interrupts; i != NULL; i = i->next) {
         if (!atomic_exchange(&i->dpc_queued, false) || i->config.EvtInterruptDpc == NULL)
             continue;
@@ -269,6 +366,7 @@ static NTSTATUS intr_enable_call(struct shim_interrupt *i, bool enable)
 NTSTATUS shim_interrupts_connect(struct shim_device *d)
 {
     if (!line.threads_started) {
+        line.stop = false; /* after a disconnect, a power-up starts them again */
         if (pthread_create(&line.isr_thread, NULL, isr_thread, NULL) != 0 ||
             pthread_create(&line.dpc_thread, NULL, dpc_thread, NULL) != 0)
             return STATUS_INSUFFICIENT_RESOURCES;
@@ -282,6 +380,7 @@ NTSTATUS shim_interrupts_connect(struct shim_device *d)
     }
     pthread_mutex_lock(&line.lock);
     line.armed = d->interrupts != NULL;
+    line.unclaimed = 0;
     pthread_cond_broadcast(&line.isr_cond);
     pthread_mutex_unlock(&line.lock);
     return STATUS_SUCCESS;
@@ -289,18 +388,21 @@ NTSTATUS shim_interrupts_connect(struct shim_device *d)
 
 void shim_interrupts_disconnect(struct shim_device *d)
 {
+    /* No pass may start, and none may be running, once an interrupt is disconnected. */
+    pthread_mutex_lock(&line.lock);
+    line.armed = false;
+    line.stop = true;
+    pthread_cond_broadcast(&line.isr_cond);
+    pthread_cond_broadcast(&line.dpc_cond);
+    while (line.running)
+        pthread_cond_wait(&line.isr_cond, &line.lock);
+    pthread_mutex_unlock(&line.lock);
     for (struct shim_interrupt *i = d->interrupts; i != NULL; i = i->next) {
         if (!i->connected)
             continue;
         intr_enable_call(i, false);
         i->connected = false;
     }
-    pthread_mutex_lock(&line.lock);
-    line.armed = false;
-    line.stop = true;
-    pthread_cond_broadcast(&line.isr_cond);
-    pthread_cond_broadcast(&line.dpc_cond);
-    pthread_mutex_unlock(&line.lock);
     if (line.threads_started) {
         pthread_join(line.isr_thread, NULL);
         pthread_join(line.dpc_thread, NULL);

@@ -46,7 +46,18 @@ Abstract:
       BAD_DRIVERENTRY_FAILS     DriverEntry returns
                                 STATUS_INSUFFICIENT_RESOURCES;
       BAD_PREPARE_FAILS         EvtDevicePrepareHardware returns
-                                STATUS_DEVICE_CONFIGURATION_ERROR.
+                                STATUS_DEVICE_CONFIGURATION_ERROR;
+      BAD_ISR_UNCLAIMED         the ISR never looks at the device and never
+                                claims the interrupt: a storm.
+
+    And two correct drivers that make the framework work harder:
+      LATE_ACK                  the ISR claims each interrupt the first time
+                                without acknowledging it, and acknowledges it
+                                the next time (the line stays asserted
+                                between the two calls);
+      LOCKED_START              EvtProgramDma keeps the interrupt lock until
+                                the channel's interrupt is active, so the
+                                interrupt arrives while the lock is held.
 
 Environment:
 
@@ -112,6 +123,7 @@ typedef struct _DEVICE_CONTEXT {
     WDFREQUEST          Request;            // the write in progress
     LONGLONG            SramOffset;
     ULONG               InterruptPending;   // ISR -> DPC, under the interrupt lock
+    BOOLEAN             LateAckDue;         // LATE_ACK: the next ISR call acknowledges
     BAD_DRIVER_STATE    State;
 } DEVICE_CONTEXT, *PDEVICE_CONTEXT;
 
@@ -545,6 +557,14 @@ BadEvtProgramDma(
                      devExt->DescriptorsLogical.LowPart | DMADPR_DESCRIPTOR_IN_PCI);
     WRITE_REGISTER_UCHAR(devExt->Regs + PLX_DMACSR0, DMACSR_ENABLE);
     WRITE_REGISTER_UCHAR(devExt->Regs + PLX_DMACSR0, DMACSR_ENABLE | DMACSR_START);
+#ifdef LOCKED_START
+    for (ULONG spin = 0; spin < 100000; spin++) {
+        if (BadReadRegister(devExt, PLX_INTCSR) & INTCSR_DMA0_INT_ACTIVE) {
+            break;
+        }
+        KeStallExecutionProcessor(10);
+    }
+#endif
     WdfInterruptReleaseLock(devExt->Interrupt);
 
     return TRUE;
@@ -562,6 +582,9 @@ BadEvtInterruptIsr(
 
     UNREFERENCED_PARAMETER(MessageID);
 
+#ifdef BAD_ISR_UNCLAIMED
+    return FALSE;
+#endif
     intcsr = BadReadRegister(devExt, PLX_INTCSR);
     if ((intcsr & INTCSR_PCI_INT_ENABLE) == 0) {
         return FALSE;
@@ -572,6 +595,12 @@ BadEvtInterruptIsr(
         ours = TRUE;
     }
     if ((intcsr & INTCSR_DMA0_INT_ENABLE) && (intcsr & INTCSR_DMA0_INT_ACTIVE)) {
+#ifdef LATE_ACK
+        devExt->LateAckDue = !devExt->LateAckDue;
+        if (devExt->LateAckDue) {
+            return TRUE;    // claimed, acknowledged the next time
+        }
+#endif
         WRITE_REGISTER_UCHAR(devExt->Regs + PLX_DMACSR0,
                              DMACSR_ENABLE | DMACSR_CLEAR_INTERRUPT);
         devExt->InterruptPending = TRUE;

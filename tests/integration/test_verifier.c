@@ -148,6 +148,12 @@ struct vcase {
     unsigned transfers;     /* EvtProgramDma calls for the write (--verifier=log) */
 };
 
+static const struct vcase isr_storm = {
+    .path = BAD_ISR_UNCLAIMED_PATH,
+    .where = "in the framework:",
+    .needles = {"interrupt storm", "100 ISR calls"},
+};
+
 static const struct vcase completed_twice = {
     .path = BAD_COMPLETED_TWICE_PATH,
     .code = 0x10D,
@@ -378,11 +384,10 @@ static uint64_t owner_session(struct fixture *fx, dmaemu_t *c, const char *devic
 
 /* Tests ---------------------------------------------------------------------------------------- */
 
-/* The control: the same driver without a misbehaviour serves the write with no finding. */
-static void test_good_driver_no_finding(void **state)
+/* A correct driver serves the write with no finding. */
+static void run_good(struct fixture *fx, const char *path)
 {
-    struct fixture *fx = *state;
-    struct drv *d = drv_start(fx, GOOD_DRIVER_PATH, "plx0", NULL);
+    struct drv *d = drv_start(fx, path, "plx0", NULL);
     dmaemu_t *app = fx_connect(fx, DMAEMU_ROLE_APP, "verifier-app");
     dmaemu_file_t *f = app_open(fx, app, "plx0");
     wait_ready(fx, d, f);
@@ -416,6 +421,26 @@ static void test_good_driver_no_finding(void **state)
     if (n != 0)
         dfail("the daemon recorded %u verifier findings for the correct driver", n);
     dmaemu_file_close(f);
+}
+
+/* The control: the same driver without a misbehaviour. */
+static void test_good_driver_no_finding(void **state)
+{
+    run_good(*state, GOOD_DRIVER_PATH);
+}
+
+/* Level semantics: an interrupt claimed but left asserted is delivered again, and the second
+ * ISR call acknowledges it. Without redelivery the write would never complete. */
+static void test_late_ack_redelivered(void **state)
+{
+    run_good(*state, GOOD_LATE_ACK_PATH);
+}
+
+/* The interrupt arrives while a driver thread holds the interrupt lock: the ISR runs once the
+ * lock is free (on the ISR thread: the event thread must not wait for the lock). */
+static void test_interrupt_under_lock(void **state)
+{
+    run_good(*state, GOOD_LOCKED_START_PATH);
 }
 
 static void test_dma_completed_twice(void **state)
@@ -478,6 +503,12 @@ static void test_irql_in_dpc_log(void **state)
     run_log_only(*state, &irql_in_dpc);
 }
 
+/* An ISR that never claims the asserted line: 100 deliveries, then a storm finding. */
+static void test_isr_storm(void **state)
+{
+    run_fatal(*state, &isr_storm);
+}
+
 /* Over TCP the driver's memory is served by libdmaemu, and the DMA reports come the same way. */
 static void test_dma_completed_twice_tcp(void **state)
 {
@@ -493,6 +524,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         VT_TEST(test_good_driver_no_finding),
+        VT_TEST(test_late_ack_redelivered),
+        VT_TEST(test_interrupt_under_lock),
+        VT_TEST(test_isr_storm),
         VT_TEST(test_dma_completed_twice),
         VT_TEST(test_dma_completed_twice_log),
         VT_TEST(test_execute_twice),
