@@ -20,9 +20,8 @@ struct hrec {
     char s1[96], s2[96], s3[160]; /* role/name/peer, reasons, purposes, phases */
     uint64_t u[8];
     int64_t i[2];
-    char *text;    /* trace line or finding (malloc'd) */
-    char *sg_json; /* a transfer's SG list, "[[addr,len],...]" (malloc'd) */
-    uint64_t *sg;  /* the same, as addr/len pairs, for linking DMA operations */
+    char *text;   /* trace line or finding (malloc'd) */
+    uint64_t *sg; /* a transfer's SG list, addr/len pairs (malloc'd) */
     unsigned sg_count;
     /* What hrec_coalesce found in this event's batch (see coalesce.c). */
     const struct hrec *end;      /* a start: the event that ends it, later in the batch */

@@ -38,20 +38,6 @@ static void put_joined(char *dst, size_t cap, const char *a, char sep, const cha
     }
 }
 
-static char *sg_to_json(const Dmaemu__DriverEvent *d)
-{
-    size_t cap = 4 + d->n_sg * 48;
-    char *s = malloc(cap);
-    if (s == NULL)
-        return NULL;
-    size_t n = (size_t)snprintf(s, cap, "[");
-    for (size_t i = 0; i < d->n_sg; i++)
-        n += (size_t)snprintf(s + n, cap - n, "%s[%" PRIu64 ",%u]", i ? "," : "", d->sg[i]->address,
-                              d->sg[i]->length);
-    snprintf(s + n, cap - n, "]");
-    return s;
-}
-
 static void hrec_copy_driver(struct hrec *r, const Dmaemu__DriverEvent *d)
 {
     put(r->s1, sizeof(r->s1), d->kind);
@@ -72,7 +58,6 @@ static void hrec_copy_driver(struct hrec *r, const Dmaemu__DriverEvent *d)
             r->sg[2 * i + 1] = d->sg[i]->length;
         }
         r->sg_count = (unsigned)d->n_sg;
-        r->sg_json = sg_to_json(d);
     }
 }
 
@@ -148,7 +133,6 @@ void hrec_free(struct hrec *r)
     if (r == NULL)
         return;
     free(r->text);
-    free(r->sg_json);
     free(r->sg);
     free(r);
 }
@@ -359,24 +343,29 @@ static void hactive_add(struct hwriter *w, const struct hrec *r, int64_t transfe
 
 /* Inserting ------------------------------------------------------------------------------------ */
 
+/* A statement, clean (run() and lookup() leave it so), with the run bound. */
 static sqlite3_stmt *stmt(struct hwriter *w, int which)
 {
     sqlite3_stmt *st = w->stmt[which];
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
     sqlite3_bind_int64(st, 1, w->run_id);
     return st;
 }
 
+/* Text is bound without a copy: it lives in the record, or is a literal, until run() has
+ * stepped the statement and dropped its bindings. (A copy per text was a malloc and a free
+ * per column, an eighth of the writer's instructions.) */
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
 {
     if (s != NULL && s[0] != '\0')
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
+/* Steps st once and leaves it clean for the next stmt(). */
 static int run(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
@@ -385,6 +374,7 @@ static int64_t lookup(sqlite3_stmt *st)
 {
     int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
     return id;
 }
 
@@ -545,6 +535,42 @@ static int insert_transaction(struct hwriter *w, const struct hrec *r)
     return run(st);
 }
 
+/* Writes v in decimal at p; returns the end. */
+static char *put_u64(char *p, uint64_t v)
+{
+    char digits[20];
+    int n = 0;
+    do
+        digits[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n > 0)
+        *p++ = digits[--n];
+    return p;
+}
+
+/* A transfer's SG list as the column keeps it, "[[addr,len],...]" (malloc'd). Built here on
+ * the writer thread, not when the event is copied: a 1 MiB transfer has 256 elements, and the
+ * event loop would format them all. */
+static char *sg_json(const uint64_t *sg, unsigned count)
+{
+    char *s = malloc(3 + (size_t)count * 44), *p = s; /* "[", count * "[20,20]," and "]" */
+    if (s == NULL)
+        return NULL;
+    *p++ = '[';
+    for (unsigned i = 0; i < count; i++) {
+        if (i > 0)
+            *p++ = ',';
+        *p++ = '[';
+        p = put_u64(p, sg[2 * i]);
+        *p++ = ',';
+        p = put_u64(p, sg[2 * i + 1]);
+        *p++ = ']';
+    }
+    *p++ = ']';
+    *p = '\0';
+    return s;
+}
+
 static int insert_transfer(struct hwriter *w, const struct hrec *r)
 {
     if (strcmp(r->s2, "programmed") != 0) {
@@ -558,7 +584,8 @@ static int insert_transfer(struct hwriter *w, const struct hrec *r)
     sqlite3_stmt *st = txn_stmt(w, S_XFER_START, r);
     sqlite3_bind_int64(st, 4, (int64_t)r->u[2]);
     sqlite3_bind_int64(st, 5, (int64_t)r->u[3]);
-    bind_text(st, 6, r->sg_json);
+    char *sg = r->sg_count > 0 ? sg_json(r->sg, r->sg_count) : NULL;
+    bind_text(st, 6, sg);
     sqlite3_bind_int64(st, 7, (int64_t)r->time_ns);
     bind_known(st, 8, r->end != NULL, r->end ? (int64_t)r->end->time_ns : 0);
     if (r->end != NULL)
@@ -566,6 +593,7 @@ static int insert_transfer(struct hwriter *w, const struct hrec *r)
     else
         sqlite3_bind_null(st, 9);
     int rc = run(st);
+    free(sg);
     if (rc == SQLITE_OK)
         hactive_add(w, r, sqlite3_last_insert_rowid(w->db));
     if (rc != SQLITE_OK || r->counted)
