@@ -9,13 +9,17 @@
 #   - a second dmaemud with --db off and plx0 served by pci9656: I/O without recording.
 # Every process it started is stopped on any exit.
 #
-# usage: scripts/bench.sh [--quick] [--json FILE] [--cpus LIST] [--only PARTS]
-#                          [--build-dir DIR] [--no-build]
+# usage: scripts/bench.sh [--quick] [--json FILE] [--cpus LIST] [--writer-cpus LIST]
+#                          [--only PARTS] [--build-dir DIR] [--no-build]
 #   --quick      a few seconds: checks that the benchmark works (CI: ctest bench.quick)
 #   --json FILE  also write the rows as JSON
 #   --cpus LIST  run every process on these CPUs (taskset -c LIST), e.g. 0: on machines where
 #                waking a thread on another CPU is slow (VMs), the run measures the software
 #                path instead of the scheduler's placement (docs/performance.md)
+#   --writer-cpus LIST
+#                move the recording daemon's history writer thread to these CPUs, the rest
+#                staying where --cpus put it: recording's cost where the writer has a core of
+#                its own, as on any machine with one to spare
 #   --only PARTS dmaemu-bench's parts: local, remote, isr, io (comma-separated)
 #   --build-dir  where to build and find the binaries (default: build, or $DMAEMU_BUILD)
 #   --no-build   use the binaries as they are (ctest does)
@@ -25,6 +29,7 @@ build=${DMAEMU_BUILD:-$root/build}
 quick=()
 json=()
 pin=()
+writer_cpus=
 only=()
 do_build=1
 while [ $# -gt 0 ]; do
@@ -32,11 +37,12 @@ while [ $# -gt 0 ]; do
     --quick) quick=(--quick) ;;
     --json) json=(--json "$(realpath -m "$2")"); shift ;;
     --cpus) pin=(taskset -c "$2"); shift ;;
+    --writer-cpus) writer_cpus=$2; shift ;;
     --only) only=(--only "$2"); shift ;;
     --build-dir) build=$(realpath -m "$2"); shift ;;
     --no-build) do_build=0 ;;
-    *) echo "usage: scripts/bench.sh [--quick] [--json FILE] [--cpus LIST] [--only PARTS]" \
-         "[--build-dir DIR] [--no-build]" >&2
+    *) echo "usage: scripts/bench.sh [--quick] [--json FILE] [--cpus LIST] [--writer-cpus LIST]" \
+         "[--only PARTS] [--build-dir DIR] [--no-build]" >&2
        exit 2 ;;
   esac
   shift
@@ -129,6 +135,12 @@ start_driver() {
 
 start_daemon main --db "$work/history.db" --listen tcp://127.0.0.1:0 --token-file "$work/token"
 start_daemon off --db off
+if [ -n "$writer_cpus" ]; then
+  for task in /proc/"${pids[0]}"/task/*; do
+    [ "$(cat "$task/comm" 2>/dev/null)" = history-writer ] &&
+      taskset -p -c "$writer_cpus" "${task##*/}" >/dev/null
+  done
+fi
 tcp=$(grep '^tcp://' "$work/main.ready")
 start_driver sample-main "$sample" plx0 "$work/main.sock"
 start_driver sample-off "$sample" plx0 "$work/off.sock"
@@ -138,5 +150,6 @@ args=(--daemon "unix:$work/main.sock" --daemon-off "unix:$work/off.sock" --remot
       --token-file "$work/token" --device plx1 --io-device plx0 --isr-device plx2)
 cpus="$(nproc) CPUs"
 [ ${#pin[@]} -gt 0 ] && cpus="pinned to CPU ${pin[2]} of $cpus"
+[ -n "$writer_cpus" ] && cpus="$cpus, history writer on CPU $writer_cpus"
 echo "== dmaemu-bench ${quick[*]} ${only[*]} ($cpus; ratios to baselines measured in this run)"
 "${pin[@]}" "$bench" "${args[@]}" "${quick[@]}" "${only[@]}" "${json[@]}"

@@ -202,6 +202,7 @@ int history_start(const struct history_options *o, char *err, size_t errlen)
         sqlite3_close(hist.db);
         return -1;
     }
+    pthread_setname_np(hist.thread, "history-writer"); /* for top -H, perf and placement */
     hist.running = true;
     recorder_add_sink(history_sink, NULL);
     return 0;
