@@ -11,13 +11,20 @@
  *
  * Pairing follows the UPDATEs' own rule: an end belongs to the latest start with its key
  * (transaction objects are reused, so a key may start several rows in one batch).
+ *
+ * An interrupt assertion is four events (the line rising, the driver's ISR pass, its DPC, the
+ * line falling), four rows until schema 3. The assertion's row now takes the first of each
+ * that follows it from the same driver session within HISTORY_IRQ_FOLD_NS; anything else (a
+ * second ISR pass, a storm) keeps a row of its own. Readers expand the rows into events, so
+ * which row holds an event changes nothing they show.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "history.h"
 #include "history_record.h"
 
-enum coalesce_kind { CK_NONE, CK_REQUEST, CK_TXN, CK_XFER };
+enum coalesce_kind { CK_NONE, CK_REQUEST, CK_TXN, CK_XFER, CK_IRQ };
 
 struct coalesce_key {
     enum coalesce_kind kind;
@@ -69,6 +76,11 @@ static enum coalesce_kind classify(const struct hrec *r, struct coalesce_key *k,
         k->session = r->session;
         k->number = r->u[1];
         *start = strcmp(r->s2, "initialized") == 0;
+    } else if ((r->kind == REC_IRQ || is_driver(r, "isr") || is_driver(r, "dpc")) &&
+               r->session != 0) {
+        k->kind = CK_IRQ;
+        k->session = r->session;
+        *start = r->kind == REC_IRQ && r->u[1];
     } else if (is_driver(r, "transfer")) {
         k->kind = CK_XFER;
         k->session = r->session;
@@ -90,6 +102,26 @@ static void count_transfer(struct coalesce_map *m, struct hrec *r)
     }
 }
 
+/* Which part of an assertion's row r can be, and whether it may join start's. */
+static bool irq_part(const struct hrec *start, const struct hrec *r, int *part)
+{
+    if (r->time_ns < start->time_ns || r->time_ns - start->time_ns > HISTORY_IRQ_FOLD_NS)
+        return false;
+    *part = r->kind == REC_IRQ          ? HREC_IRQ_DEASSERT
+            : strcmp(r->s1, "isr") == 0 ? HREC_IRQ_ISR
+                                        : HREC_IRQ_DPC;
+    return r->kind != REC_IRQ || r->u[0] == start->u[0]; /* the same line */
+}
+
+static void pair_irq(struct hrec *start, struct hrec *r)
+{
+    int part;
+    if (!irq_part(start, r, &part) || start->irq[part] != NULL)
+        return;
+    start->irq[part] = r;
+    r->absorbed = true;
+}
+
 static void pair(struct coalesce_map *m, struct hrec *r)
 {
     struct coalesce_key k;
@@ -106,6 +138,10 @@ static void pair(struct coalesce_map *m, struct hrec *r)
     }
     if (s->start == NULL)
         return; /* started in an earlier batch: an UPDATE */
+    if (k.kind == CK_IRQ) {
+        pair_irq(s->start, r);
+        return;
+    }
     bool dispatch = k.kind == CK_REQUEST && r->kind == REC_DRIVER_EVENT;
     if (dispatch ? s->start->dispatch != NULL : s->start->end != NULL)
         return;
@@ -118,6 +154,7 @@ void hrec_coalesce(struct hrec *batch)
     size_t n = 0;
     for (struct hrec *r = batch; r != NULL; r = r->next, n++) {
         r->end = r->dispatch = NULL;
+        memset(r->irq, 0, sizeof(r->irq));
         r->transfers = 0;
         r->absorbed = r->counted = false;
     }

@@ -14,7 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HISTORY_SCHEMA_VERSION 2
+#define HISTORY_SCHEMA_VERSION 3
+/* How long after an interrupt assertion an event may be to share its row (schema 3): queries
+ * for a time window look this far back for rows holding events inside it. */
+#define HISTORY_IRQ_FOLD_NS 1000000000ll
 
 /* Opens (and for writing, creates and migrates) a history database. */
 int history_db_open(const char *path, bool read_only, sqlite3 **out, char *err, size_t errlen);

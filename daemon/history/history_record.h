@@ -11,6 +11,9 @@
 
 #include "recorder.h"
 
+/* The events an interrupt assertion's row can hold besides its own. */
+enum { HREC_IRQ_ISR, HREC_IRQ_DPC, HREC_IRQ_DEASSERT, HREC_IRQ_PARTS };
+
 struct hrec {
     struct hrec *next;
     enum rec_kind kind;
@@ -26,9 +29,10 @@ struct hrec {
     /* What hrec_coalesce found in this event's batch (see coalesce.c). */
     const struct hrec *end;      /* a start: the event that ends it, later in the batch */
     const struct hrec *dispatch; /* a request's submission: its dispatch to the driver */
-    unsigned transfers;          /* a transaction's start: transfers started in the batch */
-    bool absorbed;               /* an end or dispatch its start's row already holds */
-    bool counted;                /* a transfer start its transaction's row already counts */
+    const struct hrec *irq[HREC_IRQ_PARTS]; /* an assertion: what followed it (HREC_IRQ_*) */
+    unsigned transfers; /* a transaction's start: transfers started in the batch */
+    bool absorbed;      /* an end or dispatch its start's row already holds */
+    bool counted;       /* a transfer start its transaction's row already counts */
 };
 
 struct hrec *hrec_copy(const struct rec_event *e);

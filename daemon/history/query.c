@@ -97,6 +97,22 @@ json_t *history_query_transactions(sqlite3 *db, const struct history_filter *f, 
 
 /* Show: one request's timeline ---------------------------------------------------------------- */
 
+/* Interrupt events on the device while the request was in flight. An assertion's row may hold
+ * the ISR pass, DPC and deassertion that followed it (schema 3, coalesce.c), each within
+ * HISTORY_IRQ_FOLD_NS of it: rows are looked for that much earlier, then split into events. */
+#define SHOW_INTERRUPTS                                                                            \
+    "WITH w AS (SELECT device, submitted_ns AS lo, COALESCE(completed_ns, submitted_ns) AS hi "    \
+    "FROM requests WHERE id = ?1), i AS (SELECT i.* FROM interrupts i, w WHERE i.device = "        \
+    "w.device AND i.time_ns BETWEEN w.lo - 1000000000 AND w.hi), e AS ("                           \
+    "SELECT id, 0 AS part, kind, line, time_ns FROM i UNION ALL "                                  \
+    "SELECT id, 1, isr_kind, 0, isr_ns FROM i WHERE isr_ns IS NOT NULL UNION ALL "                 \
+    "SELECT id, 2, 'deassert', line, deassert_ns FROM i WHERE deassert_ns IS NOT NULL UNION ALL "  \
+    "SELECT id, 3, 'dpc', 0, dpc_ns FROM i WHERE dpc_ns IS NOT NULL) "                             \
+    "SELECT e.kind, e.line, e.time_ns FROM e, w WHERE e.time_ns BETWEEN w.lo AND w.hi "            \
+    "ORDER BY e.time_ns, e.id, e.part"
+_Static_assert(HISTORY_IRQ_FOLD_NS == 1000000000ll,
+               "SHOW_INTERRUPTS looks back HISTORY_IRQ_FOLD_NS");
+
 /* The rows of sql about one thing, its id bound to ?1. */
 static json_t *query_rows(sqlite3 *db, const char *sql, int64_t id, char *err, size_t errlen)
 {
@@ -164,14 +180,7 @@ json_t *history_query_show(sqlite3 *db, int64_t request_id, char *err, size_t er
             break;
         }
     }
-    /* Interrupts on the device while the request was in flight. */
-    json_t *irqs = txns ? query_rows(db,
-                                     "SELECT i.kind, i.line, i.time_ns FROM interrupts i, "
-                                     "requests r WHERE r.id = ?1 AND i.device = r.device AND "
-                                     "i.time_ns BETWEEN r.submitted_ns AND "
-                                     "COALESCE(r.completed_ns, r.submitted_ns) ORDER BY i.id",
-                                     request_id, err, errlen)
-                        : NULL;
+    json_t *irqs = txns ? query_rows(db, SHOW_INTERRUPTS, request_id, err, errlen) : NULL;
     if (txns == NULL || irqs == NULL) {
         json_decref(req);
         json_decref(txns);

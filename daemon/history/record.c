@@ -184,9 +184,8 @@ static const char *const statements[S_COUNT] = {
     [S_DMA] = "INSERT INTO dma_ops(run_id,device,session_id,transfer_id,channel,to_host,bus_addr,"
               "local_addr,length,purpose,result,start_ns,end_ns) VALUES(?1,?2," ROW(
                   3) ",?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
-    [S_IRQ] =
-        "INSERT INTO interrupts(run_id,device,session_id,kind,line,time_ns) VALUES(?1,?2," ROW(
-            3) ",?4,?5,?6)",
+    [S_IRQ] = "INSERT INTO interrupts(run_id,device,session_id,kind,line,time_ns,isr_kind,isr_ns,"
+              "dpc_ns,deassert_ns) VALUES(?1,?2," ROW(3) ",?4,?5,?6,?7,?8,?9,?10)",
     [S_FAULT] = "INSERT INTO faults(run_id,device,session_id,what,addr,channel,time_ns) "
                 "VALUES(?1,?2," ROW(3) ",?4,?5,?6,?7)",
     [S_REQ_SUBMIT] = "INSERT INTO requests(run_id,number,device,app_session_id,"
@@ -424,14 +423,35 @@ static int insert_device_event(struct hwriter *w, const struct hrec *r, const ch
     return run(st);
 }
 
+static const char *isr_kind(const struct hrec *r)
+{
+    return strcmp(r->s2, "claimed") == 0 ? "isr-claimed" : "isr-unclaimed";
+}
+
+/* Binds the time of an event an assertion's row holds (NULL: none). */
+static void bind_part(sqlite3_stmt *st, int i, const struct hrec *part)
+{
+    if (part != NULL)
+        sqlite3_bind_int64(st, i, (int64_t)part->time_ns);
+}
+
+/* One interrupt event, or an assertion with what followed it in the batch (coalesce.c). */
 static int insert_interrupt(struct hwriter *w, const struct hrec *r, const char *kind, int64_t line)
 {
+    if (r->absorbed)
+        return SQLITE_OK;
     sqlite3_stmt *st = stmt(w, S_IRQ);
     bind_text(st, 2, r->device);
     bind_row(st, 3, session_row(w, r->session));
     bind_text(st, 4, kind);
     sqlite3_bind_int64(st, 5, line);
     sqlite3_bind_int64(st, 6, (int64_t)r->time_ns);
+    const struct hrec *isr = r->irq[HREC_IRQ_ISR];
+    if (isr != NULL)
+        bind_text(st, 7, isr_kind(isr));
+    bind_part(st, 8, isr);
+    bind_part(st, 9, r->irq[HREC_IRQ_DPC]);
+    bind_part(st, 10, r->irq[HREC_IRQ_DEASSERT]);
     return run(st);
 }
 
@@ -634,8 +654,7 @@ static int insert_driver_event(struct hwriter *w, const struct hrec *r)
     if (strcmp(kind, "transfer") == 0)
         return insert_transfer(w, r);
     if (strcmp(kind, "isr") == 0)
-        return insert_interrupt(w, r,
-                                strcmp(r->s2, "claimed") == 0 ? "isr-claimed" : "isr-unclaimed", 0);
+        return insert_interrupt(w, r, isr_kind(r), 0);
     if (strcmp(kind, "dpc") == 0)
         return insert_interrupt(w, r, "dpc", 0);
     if (strcmp(kind, "finding") == 0)

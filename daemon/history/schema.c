@@ -57,8 +57,15 @@ static const char schema_v1[] =
 /* Version 2: transactions record their DMA profile. */
 static const char schema_v2[] = "ALTER TABLE transactions ADD COLUMN profile TEXT;";
 
+/* Version 3: an assertion's row can hold the ISR pass, DPC and deassertion that followed it
+ * (see coalesce.c): a quarter of the rows per request were interrupt events. */
+static const char schema_v3[] = "ALTER TABLE interrupts ADD COLUMN isr_kind TEXT;"
+                                "ALTER TABLE interrupts ADD COLUMN isr_ns INTEGER;"
+                                "ALTER TABLE interrupts ADD COLUMN dpc_ns INTEGER;"
+                                "ALTER TABLE interrupts ADD COLUMN deassert_ns INTEGER;";
+
 /* migrations[v] takes a database from version v to v + 1. */
-static const char *const migrations[] = {schema_v1, schema_v2};
+static const char *const migrations[] = {schema_v1, schema_v2, schema_v3};
 
 static int schema_version(sqlite3 *db)
 {

@@ -1,6 +1,7 @@
 /*
  * test_coalesce.c: hrec_coalesce (daemon/history/coalesce.c), which folds the ends of requests,
- * transactions and transfers into the rows their starts insert when both are in one batch.
+ * transactions and transfers into the rows their starts insert when both are in one batch, and
+ * an interrupt assertion's ISR pass, DPC and deassertion into the assertion's row.
  * A wrong pairing would silently put one request's status on another's row, so every rule
  * the writer relies on is pinned down here.
  */
@@ -12,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "history/history.h"
 #include "history/history_record.h"
 
 #define BATCH_MAX 16
@@ -159,6 +161,80 @@ static void test_a_second_pass_gives_the_same_result(void **state)
     assert_ptr_equal(txn->end, end);
 }
 
+/* An interrupt line change from the device, owned by driver session `session`. */
+static struct hrec *line(struct batch *b, uint64_t session, unsigned index, bool asserted,
+                         uint64_t time_ns)
+{
+    struct hrec *r = add(b);
+    r->kind = REC_IRQ;
+    r->session = session;
+    r->u[0] = index;
+    r->u[1] = asserted;
+    r->time_ns = time_ns;
+    return r;
+}
+
+static struct hrec *timed(struct hrec *r, uint64_t time_ns)
+{
+    r->time_ns = time_ns;
+    return r;
+}
+
+/* The usual order: the line rises, the ISR's write drops it, then come the ISR's and the DPC's
+ * reports. All three join the assertion's row. */
+static void test_assertion_holds_isr_dpc_and_deassertion(void **state)
+{
+    (void)state;
+    struct batch b = {0};
+    struct hrec *up = line(&b, 2, 0, true, 1000);
+    struct hrec *down = line(&b, 2, 0, false, 1100);
+    struct hrec *isr = timed(driver(&b, "isr", "claimed", 2, 0, 0), 1200);
+    struct hrec *dpc = timed(driver(&b, "dpc", "ran", 2, 0, 0), 1300);
+    hrec_coalesce(b.r);
+    assert_ptr_equal(up->irq[HREC_IRQ_DEASSERT], down);
+    assert_ptr_equal(up->irq[HREC_IRQ_ISR], isr);
+    assert_ptr_equal(up->irq[HREC_IRQ_DPC], dpc);
+    assert_true(down->absorbed && isr->absorbed && dpc->absorbed);
+    assert_false(up->absorbed);
+}
+
+/* What an assertion's row cannot hold keeps a row of its own: a second ISR pass, another
+ * session's report, another line's deassertion, an event before the assertion or more than
+ * HISTORY_IRQ_FOLD_NS after it. A new assertion takes what follows it. */
+static void test_assertion_row_takes_only_its_own(void **state)
+{
+    (void)state;
+    struct batch b = {0};
+    struct hrec *early = timed(driver(&b, "dpc", "ran", 2, 0, 0), 500);
+    struct hrec *up = line(&b, 2, 0, true, 1000);
+    struct hrec *isr1 = timed(driver(&b, "isr", "unclaimed", 2, 0, 0), 1100);
+    struct hrec *isr2 = timed(driver(&b, "isr", "claimed", 2, 0, 0), 1200);
+    struct hrec *other = timed(driver(&b, "dpc", "ran", 3, 0, 0), 1300);
+    struct hrec *line1 = line(&b, 2, 1, false, 1400);
+    struct hrec *late = timed(driver(&b, "dpc", "ran", 2, 0, 0), 1000 + HISTORY_IRQ_FOLD_NS + 1);
+    struct hrec *up2 = line(&b, 2, 0, true, 2 * HISTORY_IRQ_FOLD_NS);
+    struct hrec *down2 = line(&b, 2, 0, false, 2 * HISTORY_IRQ_FOLD_NS + 5);
+    hrec_coalesce(b.r);
+    assert_ptr_equal(up->irq[HREC_IRQ_ISR], isr1);
+    assert_false(isr2->absorbed);
+    assert_false(other->absorbed || line1->absorbed || late->absorbed || early->absorbed);
+    assert_null(up->irq[HREC_IRQ_DPC]);
+    assert_null(up->irq[HREC_IRQ_DEASSERT]);
+    assert_ptr_equal(up2->irq[HREC_IRQ_DEASSERT], down2);
+}
+
+/* A line change with no driver (session 0) is never folded: there is no ISR to join it. */
+static void test_unowned_line_is_its_own_row(void **state)
+{
+    (void)state;
+    struct batch b = {0};
+    struct hrec *up = line(&b, 0, 0, true, 1000);
+    struct hrec *down = line(&b, 0, 0, false, 1100);
+    hrec_coalesce(b.r);
+    assert_null(up->irq[HREC_IRQ_DEASSERT]);
+    assert_false(down->absorbed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +245,9 @@ int main(void)
         cmocka_unit_test(test_transfers_count_into_their_transaction_row),
         cmocka_unit_test(test_only_the_first_end_is_absorbed),
         cmocka_unit_test(test_a_second_pass_gives_the_same_result),
+        cmocka_unit_test(test_assertion_holds_isr_dpc_and_deassertion),
+        cmocka_unit_test(test_assertion_row_takes_only_its_own),
+        cmocka_unit_test(test_unowned_line_is_its_own_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
