@@ -236,7 +236,10 @@ static void isr_end_pass(uint64_t assertion, bool claimed)
     if (storm)
         line.armed = false;
     bool armed = line.armed;
-    pthread_cond_broadcast(&line.isr_cond); /* the ISR thread may have a pass to run */
+    /* Only a disconnect waits for a pass to end. (The ISR thread looks for the next pass
+     * itself after its own; during a pass on the event thread no assertion can arrive.) */
+    if (line.stop)
+        pthread_cond_broadcast(&line.isr_cond);
     pthread_mutex_unlock(&line.lock);
     if (storm)
         shim_verifier(SHIM_NO_BUGCHECK, SHIM_STORM_LIMIT, 0, 0,
