@@ -198,8 +198,12 @@ void shim_queue_request_done(struct shim_queue *q)
 {
     pthread_mutex_lock(&q->lock);
     q->in_flight--;
+    /* Only a request held back by the one that completed needs a dispatch: waking the passive
+     * thread to find nothing was a context switch per completed request. */
+    bool waiting = q->pending != NULL;
     pthread_mutex_unlock(&q->lock);
-    queue_schedule(q);
+    if (waiting)
+        queue_schedule(q);
 }
 
 /* Requests arrive (event thread) ----------------------------------------------------------------
