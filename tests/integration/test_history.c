@@ -2114,12 +2114,12 @@ static void test_schema_older_upgraded(void **state)
     json_decref(again);
 }
 
-/* The previous schema, with rows in it, is migrated by dmaemud and keeps every row. Version 2
- * added transactions.profile: a current database without that column and with user_version 1
- * is exactly what the previous dmaemu wrote. */
+/* The previous schema, with rows in it, is migrated by dmaemud and keeps every row. Version 3
+ * added the interrupt columns an assertion's row holds: a current database without them and
+ * with user_version 2 is exactly what the previous dmaemu wrote. */
 static void test_schema_previous_migrated(void **state)
 {
-#if HISTORY_SCHEMA_VERSION == 2
+#if HISTORY_SCHEMA_VERSION == 3
     make_extra_dir();
     char db[400], ini[600];
     snprintf(db, sizeof(db), "%s/previous.db", extra_dir);
@@ -2138,14 +2138,17 @@ static void test_schema_previous_migrated(void **state)
 
     sqlite3 *h = db_open(db, true);
     char *msg = NULL;
-    if (sqlite3_exec(h, "ALTER TABLE transactions DROP COLUMN profile; PRAGMA user_version = 1",
+    if (sqlite3_exec(h,
+                     "ALTER TABLE interrupts DROP COLUMN isr_kind; ALTER TABLE interrupts DROP "
+                     "COLUMN isr_ns; ALTER TABLE interrupts DROP COLUMN dpc_ns; ALTER TABLE "
+                     "interrupts DROP COLUMN deassert_ns; PRAGMA user_version = 2",
                      NULL, NULL, &msg) != SQLITE_OK) {
         char text[256];
         snprintf(text, sizeof(text), "%s", msg ? msg : "?");
         sqlite3_free(msg);
         sqlite3_close(h);
         json_decref(before);
-        fail_msg("making a version-1 database: %s", text);
+        fail_msg("making a version-2 database: %s", text);
     }
     sqlite3_close(h);
     /* A reader does not migrate; it says what to do. */
@@ -2153,10 +2156,10 @@ static void test_schema_previous_migrated(void **state)
 
     h_start(ini, db);
     h = db_open(db, false);
-    assert_int_equal(db_int(h, "PRAGMA user_version"), 2);
-    assert_int_equal(
-        db_int(h, "SELECT COUNT(*) FROM pragma_table_info('transactions') WHERE name = 'profile'"),
-        1);
+    assert_int_equal(db_int(h, "PRAGMA user_version"), 3);
+    assert_int_equal(db_int(h, "SELECT COUNT(*) FROM pragma_table_info('interrupts') WHERE name "
+                               "IN ('isr_kind', 'isr_ns', 'dpc_ns', 'deassert_ns')"),
+                     4);
     sqlite3_close(h);
     json_t *after = cli_json(db, ARGS("history"));
     bool same = json_equal(json_object_get(before, "requests"), json_object_get(after, "requests"));
@@ -2177,7 +2180,7 @@ static void test_schema_previous_migrated(void **state)
                      1);
     sqlite3_close(h);
 #else
-    fprintf(stderr, "test_history: previous-schema migration: written for version 2, this is %d\n",
+    fprintf(stderr, "test_history: previous-schema migration: written for version 3, this is %d\n",
             HISTORY_SCHEMA_VERSION);
     skip();
 #endif
