@@ -90,6 +90,21 @@ test('new transactions appear without a reload', async () => {
   await shot('transactions');
 });
 
+test('the live table holds still while the pointer is on it', async () => {
+  // Under steady traffic a page of new rows arrives with each refresh: a row being clicked
+  // would slide away under the pointer. Hovering holds the table; leaving lets it move again.
+  await page.locator('table[data-list="transactions"] tbody tr').first().hover();
+  await page.locator('.pager .page-no', { hasText: 'paused' }).waitFor();
+  const held = await topId();
+  const newest = async () => (await daemon.api('/api/transactions?order=desc&limit=1')).transactions[0]?.id ?? 0;
+  await daemon.waitFor(async () => (await newest()) > held, 'newer transactions in the history');
+  await page.waitForTimeout(1000); // a refresh would have come by now (400 ms after the newest)
+  assert.equal(await topId(), held);
+  await page.mouse.move(5, 5);
+  await page.locator('.pager .page-no', { hasText: 'updates live' }).waitFor();
+  await page.waitForFunction((id) => Number(document.querySelector('table[data-list] tbody tr')?.dataset.id) > id, held, { timeout: 15000 });
+});
+
 test('a filter narrows the table and lands in the URL', async () => {
   await page.selectOption('select[name="type"]', 'read');
   await page.waitForFunction(() => location.hash.includes('type=read'));

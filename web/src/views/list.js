@@ -1,6 +1,8 @@
 // A filterable, paginated, live table of one history list (transactions, faults, findings,
 // traces, recorded sessions): newest first, filters in the URL, "Older"/"Newer" by cursor,
-// and on the first page new rows arrive without a reload.
+// and on the first page new rows arrive without a reload. While the pointer is on the table
+// the live updates wait: under heavy I/O a page of new rows arrives with every refresh, and the
+// row being clicked would slide away under the pointer.
 import { get } from '../api.js';
 import { h, mount, reconcile } from '../dom.js';
 import { makeHash } from '../router.js';
@@ -25,10 +27,14 @@ class ListView {
     this.seen = null; // ids on the first page, to mark the new ones
     this.timer = null;
     this.loading = false;
-    this.again = false;
+    this.again = false; // a load was asked for while one ran
+    this.againLive = false; // ... and every such ask was a live refresh
     this.gone = false;
     this.tbody = null; // the table on show, updated in place
     this.rowEls = new Map(); // id -> {tr, sig}: its row, and the data it shows
+    this.hovered = false; // the pointer is on the table: live updates wait
+    this.held = false; // an update waited, and runs when the pointer leaves
+    this.pageNo = null; // the pager's label
   }
 
   start() {
@@ -91,9 +97,13 @@ class ListView {
 
   scheduleRefresh() {
     if (this.cursor !== null || this.timer) return; // only the first page moves
+    if (this.hovered) {
+      this.held = true;
+      return;
+    }
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.load();
+      this.load(true);
     }, REFRESH_DELAY_MS);
   }
 
@@ -104,8 +114,10 @@ class ListView {
     return p;
   }
 
-  async load() {
+  // live: a refresh of the first page, which waits while the pointer is on the table.
+  async load(live = false) {
     if (this.loading) {
+      this.againLive = this.again ? this.againLive && live : live;
       this.again = true;
       return;
     }
@@ -113,14 +125,15 @@ class ListView {
     try {
       const endpoint = this.spec.endpoint(this.filters);
       const answer = await get(endpoint.path, this.params());
-      if (!this.gone) this.show(answer[endpoint.key], answer.next);
+      if (live && this.hovered) this.held = true; // the pointer came while it was on its way
+      else if (!this.gone) this.show(answer[endpoint.key], answer.next);
     } catch (e) {
       if (!this.gone) this.fail(e);
     } finally {
       this.loading = false;
       if (this.again && !this.gone) {
         this.again = false;
-        this.load();
+        this.load(this.againLive);
       }
     }
   }
@@ -131,13 +144,12 @@ class ListView {
     const fresh = this.seen && this.cursor === null ? rows.filter((r) => !this.seen.has(r.id)) : [];
     if (this.cursor === null) this.seen = new Set(rows.map((r) => r.id));
     const freshIds = new Set(fresh.map((r) => r.id));
-    if (rows.length === 0) {
-      this.tbody = null;
-      mount(this.body, this.empty());
-    } else if (this.tbody?.isConnected) {
+    if (this.tbody?.isConnected && rows.length > 0) {
       reconcile(this.tbody, this.rows(rows, freshIds)); // rows stay where they are
     } else {
-      mount(this.body, this.table(rows, freshIds));
+      this.hovered = false; // the table the pointer was on is gone
+      this.tbody = null;
+      mount(this.body, rows.length === 0 ? this.empty() : this.table(rows, freshIds));
     }
     this.pages(next);
   }
@@ -153,9 +165,28 @@ class ListView {
     const cols = this.spec.columns;
     this.rowEls = new Map();
     this.tbody = h('tbody', {}, this.rows(rows, fresh));
-    return h('table', { class: 'list', dataset: { list: this.spec.key } },
-      h('thead', {}, h('tr', {}, cols.map((c) => h('th', { class: c.class }, c.label)))),
-      this.tbody);
+    return h('table', {
+      class: 'list',
+      dataset: { list: this.spec.key },
+      onmouseenter: () => this.hover(true),
+      onmouseleave: () => this.hover(false),
+    },
+    h('thead', {}, h('tr', {}, cols.map((c) => h('th', { class: c.class }, c.label)))),
+    this.tbody);
+  }
+
+  hover(on) {
+    this.hovered = on;
+    if (this.pageNo) this.pageNo.textContent = this.pageLabel();
+    if (!on && this.held) {
+      this.held = false;
+      this.scheduleRefresh();
+    }
+  }
+
+  pageLabel() {
+    if (this.cursor !== null) return `page ${this.cursors.length + 1}`;
+    return this.hovered ? 'newest first · paused while the pointer is on the table' : 'newest first · updates live';
   }
 
   // The row of each id, reusing the one on show (its cells redrawn only if its data changed).
@@ -188,7 +219,7 @@ class ListView {
     const newer = this.cursors.length > 0 || this.cursor !== null;
     mount(this.pager,
       h('button', { class: 'secondary', disabled: !newer, onclick: () => this.page(this.cursors.pop() ?? null) }, '← Newer'),
-      h('span', { class: 'page-no' }, this.cursor === null ? 'newest first · updates live' : `page ${this.cursors.length + 1}`),
+      this.pageNo = h('span', { class: 'page-no' }, this.pageLabel()),
       h('button', { class: 'secondary', disabled: next === null, onclick: () => { this.cursors.push(this.cursor); this.page(next); } }, 'Older →'));
   }
 
