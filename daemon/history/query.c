@@ -103,14 +103,14 @@ json_t *history_query_transactions(sqlite3 *db, const struct history_filter *f, 
 #define SHOW_INTERRUPTS                                                                            \
     "WITH w AS (SELECT device, submitted_ns AS lo, COALESCE(completed_ns, submitted_ns) AS hi "    \
     "FROM requests WHERE id = ?1), i AS (SELECT i.* FROM interrupts i, w WHERE i.device = "        \
-    "w.device AND i.time_ns BETWEEN w.lo - 1000000000 AND w.hi), e AS ("                           \
+    "w.device AND i.time_ns BETWEEN w.lo - 100000000 AND w.hi), e AS ("                            \
     "SELECT id, 0 AS part, kind, line, time_ns FROM i UNION ALL "                                  \
     "SELECT id, 1, isr_kind, 0, isr_ns FROM i WHERE isr_ns IS NOT NULL UNION ALL "                 \
     "SELECT id, 2, 'deassert', line, deassert_ns FROM i WHERE deassert_ns IS NOT NULL UNION ALL "  \
     "SELECT id, 3, 'dpc', 0, dpc_ns FROM i WHERE dpc_ns IS NOT NULL) "                             \
     "SELECT e.kind, e.line, e.time_ns FROM e, w WHERE e.time_ns BETWEEN w.lo AND w.hi "            \
     "ORDER BY e.time_ns, e.id, e.part"
-_Static_assert(HISTORY_IRQ_FOLD_NS == 1000000000ll,
+_Static_assert(HISTORY_IRQ_FOLD_NS == 100000000ll,
                "SHOW_INTERRUPTS looks back HISTORY_IRQ_FOLD_NS");
 
 /* The rows of sql about one thing, its id bound to ?1. */
