@@ -428,11 +428,12 @@ static const char *isr_kind(const struct hrec *r)
     return strcmp(r->s2, "claimed") == 0 ? "isr-claimed" : "isr-unclaimed";
 }
 
-/* Binds the time of an event an assertion's row holds (NULL: none). */
-static void bind_part(sqlite3_stmt *st, int i, const struct hrec *part)
+/* Binds the time of an event folded into the row being written (coalesce.c); without one the
+ * column stays NULL, as run() left every parameter. */
+static void bind_time(sqlite3_stmt *st, int i, const struct hrec *e)
 {
-    if (part != NULL)
-        sqlite3_bind_int64(st, i, (int64_t)part->time_ns);
+    if (e != NULL)
+        sqlite3_bind_int64(st, i, (int64_t)e->time_ns);
 }
 
 /* One interrupt event, or an assertion with what followed it in the batch (coalesce.c). */
@@ -449,19 +450,10 @@ static int insert_interrupt(struct hwriter *w, const struct hrec *r, const char 
     const struct hrec *isr = r->irq[HREC_IRQ_ISR];
     if (isr != NULL)
         bind_text(st, 7, isr_kind(isr));
-    bind_part(st, 8, isr);
-    bind_part(st, 9, r->irq[HREC_IRQ_DPC]);
-    bind_part(st, 10, r->irq[HREC_IRQ_DEASSERT]);
+    bind_time(st, 8, isr);
+    bind_time(st, 9, r->irq[HREC_IRQ_DPC]);
+    bind_time(st, 10, r->irq[HREC_IRQ_DEASSERT]);
     return run(st);
-}
-
-/* Binds v, or NULL when the row's end is not known yet (statements keep old bindings). */
-static void bind_known(sqlite3_stmt *st, int i, bool known, int64_t v)
-{
-    if (known)
-        sqlite3_bind_int64(st, i, v);
-    else
-        sqlite3_bind_null(st, i);
 }
 
 static int insert_request(struct hwriter *w, const struct hrec *r)
@@ -487,11 +479,13 @@ static int insert_request(struct hwriter *w, const struct hrec *r)
     sqlite3_bind_int64(st, 8, (int64_t)r->u[5]);
     sqlite3_bind_int64(st, 9, (int64_t)r->u[6]);
     sqlite3_bind_int64(st, 10, (int64_t)r->time_ns);
-    const struct hrec *d = r->dispatch, *c = r->end;
-    bind_known(st, 11, d != NULL, d ? (int64_t)d->time_ns : 0);
-    bind_known(st, 12, c != NULL, c ? c->i[0] : 0);
-    bind_known(st, 13, c != NULL, c ? (int64_t)c->u[7] : 0);
-    bind_known(st, 14, c != NULL, c ? (int64_t)c->time_ns : 0);
+    const struct hrec *c = r->end;
+    bind_time(st, 11, r->dispatch);
+    if (c != NULL) {
+        sqlite3_bind_int64(st, 12, c->i[0]);
+        sqlite3_bind_int64(st, 13, (int64_t)c->u[7]);
+    }
+    bind_time(st, 14, c);
     return run(st);
 }
 
@@ -536,9 +530,11 @@ static int insert_transaction(struct hwriter *w, const struct hrec *r)
         sqlite3_bind_int64(st, 8, (int64_t)r->time_ns);
         bind_text(st, 9, r->text); /* the shim names the profile */
         const struct hrec *e = r->end;
-        bind_known(st, 10, e != NULL, e ? (int64_t)e->u[4] : 0);
-        bind_known(st, 11, e != NULL, e ? e->i[0] : 0);
-        bind_known(st, 12, e != NULL, e ? (int64_t)e->time_ns : 0);
+        if (e != NULL) {
+            sqlite3_bind_int64(st, 10, (int64_t)e->u[4]);
+            sqlite3_bind_int64(st, 11, e->i[0]);
+        }
+        bind_time(st, 12, e);
         sqlite3_bind_int64(st, 13, r->transfers);
         int rc = run(st);
         if (rc == SQLITE_OK) /* the latest row of this transaction number from now on */
@@ -607,11 +603,9 @@ static int insert_transfer(struct hwriter *w, const struct hrec *r)
     char *sg = r->sg_count > 0 ? sg_json(r->sg, r->sg_count) : NULL;
     bind_text(st, 6, sg);
     sqlite3_bind_int64(st, 7, (int64_t)r->time_ns);
-    bind_known(st, 8, r->end != NULL, r->end ? (int64_t)r->end->time_ns : 0);
+    bind_time(st, 8, r->end);
     if (r->end != NULL)
-        sqlite3_bind_text(st, 9, "completed", -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 9);
+        bind_text(st, 9, "completed");
     int rc = run(st);
     free(sg);
     if (rc == SQLITE_OK)
