@@ -102,12 +102,18 @@ NTSTATUS WdfInterruptCreate(WDFDEVICE Device, PWDF_INTERRUPT_CONFIG Configuratio
 /* The interrupt lock guards what the ISR shares; an ISR on the event thread may have learnt
  * things about the device that frames still to be delivered come before, so whoever takes it
  * after catches up with them first. */
+/* Holding i's lock: the caller now runs at its DIRQL. */
+static void intr_enter(struct shim_interrupt *i)
+{
+    i->saved_irql = shim_irql;
+    shim_irql = SHIM_DIRQL;
+}
+
 static void intr_lock(struct shim_interrupt *i)
 {
     pthread_mutex_lock(&i->lock);
     dmaemu_catch_up(shim.conn);
-    i->saved_irql = shim_irql;
-    shim_irql = SHIM_DIRQL;
+    intr_enter(i);
 }
 
 static void intr_unlock(struct shim_interrupt *i)
@@ -180,12 +186,10 @@ static bool isr_pass(struct shim_device *d, bool held)
         if (!i->connected)
             continue;
         BOOLEAN r;
-        if (held) {
-            i->saved_irql = shim_irql;
-            shim_irql = SHIM_DIRQL;
-        } else {
+        if (held)
+            intr_enter(i);
+        else
             intr_lock(i);
-        }
         SHIM_CALL_RET(r, "EvtInterruptIsr", i->config.EvtInterruptIsr((WDFINTERRUPT)i, 0));
         intr_unlock(i);
         claimed |= r != FALSE;

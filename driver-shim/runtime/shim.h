@@ -120,7 +120,7 @@ struct shim_options {
     bool verifier_log_only;
     bool fragment;        /* scatter bus pages */
     bool high_dma;        /* 64-bit profiles' buffers above 4 GiB */
-    unsigned trace_level; /* WPP messages above this TRACE_LEVEL_* are dropped; 0: all */
+    unsigned trace_level; /* WPP messages above this TRACE_LEVEL_* are dropped; 0: off */
 };
 
 /* The default --trace-level: what a WPP session is usually started with (tracelog -level 4). */
